@@ -1,0 +1,39 @@
+/* The running daemon: its options, plugins, bus and locks, and the steps
+ * that bring it up and down. One instance per process. */
+#ifndef POUCH_ENGINE_DAEMON_H
+#define POUCH_ENGINE_DAEMON_H
+
+#include <pthread.h>
+
+#include <pouch/engine.h>
+
+#include "config.h"
+#include "events.h"
+#include "loader.h"
+#include "metrics.h"
+
+struct daemon {
+    struct config cfg;
+    json_t *flags; /* borrowed from the command line, reapplied on reload */
+    pthread_mutex_t cfg_lock; /* guards cfg against a reload while it is read */
+    struct plugin_set plugins; /* chosen plugins, in load order */
+    struct event_bus *bus;
+    struct metrics *metrics;
+    char engine_id[64];
+    int lock_fd;
+    int data_fd;
+    int64_t started_nano;
+};
+
+/* Run the daemon until SIGTERM/SIGINT. Returns 0 on a clean stop, or a
+ * negative errno after logging why it could not start. */
+int daemon_main(struct cmdline *cmd);
+/* `pouchd plugins`: print every plugin found on the search path. */
+int daemon_list_plugins(struct cmdline *cmd);
+
+/* host.c: fill p->host for plugin p of daemon d. */
+void host_setup(struct plugin *p, struct daemon *d);
+/* engine-api.c: the table lent to frontends. */
+extern const pouch_engine_api engine_api;
+
+#endif
