@@ -16,8 +16,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <pouch/frontend.h>
-#include <pouch/monitor.h>
 
 #include "build-config.h"
 #include "cleanup.h"
@@ -25,7 +23,7 @@
 #include "log.h"
 #include "state-store.h"
 
-static int mkdir_p(const char *path, mode_t mode)
+int mkdir_p(const char *path, mode_t mode)
 {
     char buf[4096];
     if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
@@ -124,119 +122,6 @@ static int load_engine_id(struct daemon *d)
     return state_write(d->data_fd, "engine-id", d->engine_id, strlen(d->engine_id));
 }
 
-/* Directories, config section and host table of one chosen plugin. */
-static int prepare_plugin(struct daemon *d, struct plugin *p)
-{
-    if (asprintf(&p->state_dir, "%s/plugins/%s", d->cfg.data_root, p->name) < 0 ||
-        asprintf(&p->run_dir, "%s/plugins/%s", d->cfg.exec_root, p->name) < 0)
-        return err_set(-ENOMEM, "plugin %s: out of memory", p->name);
-    int r = mkdir_p(p->state_dir, 0700);
-    if (r >= 0)
-        r = mkdir_p(p->run_dir, 0700);
-    if (r < 0)
-        return err_set(r, "plugin %s: cannot create its directories under %s and %s: %s", p->name,
-                       d->cfg.data_root, d->cfg.exec_root, strerror(-r));
-    p->config_json = config_plugin_section(&d->cfg, p->name);
-    host_setup(p, d);
-    return 0;
-}
-
-static void monitor_event(void *user, const pouch_event *ev)
-{
-    struct plugin *p = user;
-    const pouch_monitor_ops *ops = p->desc.ops;
-    if (POUCH_HAS(ops, pouch_monitor_ops, on_event) && ops->on_event)
-        ops->on_event(p->state, ev);
-}
-
-static int init_plugin(struct daemon *d, struct plugin *p)
-{
-    err_clear();
-    if (p->desc.init) {
-        int r = p->desc.init(&p->host, &p->state);
-        if (r < 0) {
-            const char *why = err_get();
-            return err_set(r, "plugin %s (%s) failed to start: %s", p->name, p->file,
-                           why[0] ? why : strerror(-r));
-        }
-    }
-    p->initialized = true;
-    log_debug("plugin %s %s (%s, ABI %u.%u) initialised from %s", p->name, p->desc.version, plugin_kind_name(p->desc.kind),
-              p->desc.abi_major, p->desc.abi_minor, p->file);
-    if (p->desc.kind == POUCH_KIND_MONITOR)
-        return event_bus_subscribe(d->bus, -1, monitor_event, p, true, &p->monitor_subscription);
-    return 0;
-}
-
-static void stop_frontends(struct daemon *d)
-{
-    for (size_t i = d->plugins.n; i-- > 0;) {
-        struct plugin *p = d->plugins.v[i];
-        const pouch_frontend_ops *ops = p->desc.ops;
-        if (p->started && POUCH_HAS(ops, pouch_frontend_ops, stop) && ops->stop)
-            ops->stop(p->state);
-        p->started = false;
-    }
-}
-
-static void fini_plugins(struct daemon *d)
-{
-    for (size_t i = d->plugins.n; i-- > 0;) {
-        struct plugin *p = d->plugins.v[i];
-        if (!p->initialized)
-            continue;
-        if (p->monitor_subscription)
-            event_bus_unsubscribe(d->bus, p->monitor_subscription);
-        if (p->desc.fini)
-            p->desc.fini(p->state);
-        p->initialized = false;
-        log_debug("plugin %s stopped", p->name);
-    }
-}
-
-/* Init back ends in load order, then front ends, then start front ends. */
-static int start_plugins(struct daemon *d)
-{
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < d->plugins.n; i++) {
-            struct plugin *p = d->plugins.v[i];
-            if ((p->desc.kind == POUCH_KIND_FRONTEND) != (pass == 1))
-                continue;
-            int r = init_plugin(d, p);
-            if (r < 0)
-                return r;
-        }
-    for (size_t i = 0; i < d->plugins.n; i++) {
-        struct plugin *p = d->plugins.v[i];
-        const pouch_frontend_ops *ops = p->desc.ops;
-        if (p->desc.kind != POUCH_KIND_FRONTEND || !POUCH_HAS(ops, pouch_frontend_ops, start) || !ops->start)
-            continue;
-        err_clear();
-        int r = ops->start(p->state);
-        if (r < 0) {
-            const char *why = err_get();
-            return err_set(r, "plugin %s (%s) failed to start serving: %s", p->name, p->file,
-                           why[0] ? why : strerror(-r));
-        }
-        p->started = true;
-    }
-    return 0;
-}
-
-static void publish_plugin_events(struct daemon *d)
-{
-    for (size_t i = 0; i < d->plugins.n; i++) {
-        struct plugin *p = d->plugins.v[i];
-        json_t *attrs = json_pack("{s:s, s:s, s:s}", "name", p->name, "kind", plugin_kind_name(p->desc.kind),
-                                  "version", p->desc.version ? p->desc.version : "");
-        _cleanup_free_ char *text = json_dumps(attrs, JSON_COMPACT);
-        json_decref(attrs);
-        pouch_event ev = {.size = sizeof(ev), .type = "plugin", .action = "enable", .actor_id = p->name,
-                          .attributes = text, .scope = "local"};
-        event_bus_publish(d->bus, &ev);
-    }
-}
-
 /* SIGHUP: re-read the config file, apply what can change live, and publish
  * dockerd's daemon reload event. A bad file keeps the running config. */
 static void reload(struct daemon *d)
@@ -310,13 +195,13 @@ static int bring_up(struct daemon *d)
     if (r < 0)
         return r;
     for (size_t i = 0; i < d->plugins.n && r >= 0; i++)
-        r = prepare_plugin(d, d->plugins.v[i]);
+        r = plugin_prepare(d, d->plugins.v[i]);
     if (r < 0)
         return r;
     r = write_pidfile(d->cfg.pidfile);
     if (r < 0)
         return r;
-    return start_plugins(d);
+    return plugins_start(d);
 }
 
 int daemon_main(struct cmdline *cmd)
@@ -349,7 +234,7 @@ int daemon_main(struct cmdline *cmd)
     metrics_new(&d.metrics);
     r = bring_up(&d);
     if (r >= 0) {
-        publish_plugin_events(&d);
+        plugins_publish_enabled(&d);
         log_info("pouchd %s ready: %zu plugin(s), data root %s", POUCH_VERSION, d.plugins.n, d.cfg.data_root);
         notify("READY=1");
         r = wait_for_stop(&d, &set);
@@ -357,8 +242,8 @@ int daemon_main(struct cmdline *cmd)
     } else {
         log_error("%s", err_get());
     }
-    stop_frontends(&d);
-    fini_plugins(&d);
+    plugins_stop_frontends(&d);
+    plugins_fini(&d);
     if (d.lock_fd >= 0 && d.cfg.pidfile) {
         /* Only the owner of the data root lock ever wrote the pidfile. */
         if (r != -EBUSY)

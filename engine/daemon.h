@@ -4,6 +4,7 @@
 #define POUCH_ENGINE_DAEMON_H
 
 #include <pthread.h>
+#include <sys/types.h>
 
 #include <pouch/engine.h>
 
@@ -30,6 +31,16 @@ struct daemon {
 int daemon_main(struct cmdline *cmd);
 /* `pouchd plugins`: print every plugin found on the search path. */
 int daemon_list_plugins(struct cmdline *cmd);
+
+/* lifecycle.c */
+int plugin_prepare(struct daemon *d, struct plugin *p);
+int plugins_start(struct daemon *d);
+void plugins_stop_frontends(struct daemon *d);
+void plugins_fini(struct daemon *d);
+void plugins_publish_enabled(struct daemon *d);
+
+/* daemon.c: mkdir -p, the last component with mode. */
+int mkdir_p(const char *path, mode_t mode);
 
 /* host.c: fill p->host for plugin p of daemon d. */
 void host_setup(struct plugin *p, struct daemon *d);

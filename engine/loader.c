@@ -233,26 +233,30 @@ int loader_scan(json_t *path, struct plugin_set *ret_found)
     return 0;
 }
 
-static void known_names(struct plugin_set *found, char *buf, size_t cap)
+static void known_names(const struct plugin_set *sets[2], char *buf, size_t cap)
 {
     buf[0] = '\0';
-    for (size_t i = 0; i < found->n; i++) {
-        if (found->v[i]->error)
-            continue;
-        if (buf[0])
-            strncat(buf, ", ", cap - strlen(buf) - 1);
-        strncat(buf, found->v[i]->name, cap - strlen(buf) - 1);
-    }
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < sets[s]->n; i++) {
+            const struct plugin *p = sets[s]->v[i];
+            if (!p || p->error)
+                continue;
+            if (buf[0])
+                strncat(buf, ", ", cap - strlen(buf) - 1);
+            strncat(buf, p->name, cap - strlen(buf) - 1);
+        }
     if (!buf[0])
         snprintf(buf, cap, "none");
 }
 
 /* Pick the one plugin called name out of found, or say why there is none. */
-static int pick(struct plugin_set *found, const char *name, size_t *ret_index)
+static int pick(struct plugin_set *found, const struct plugin_set *chosen, const char *name, size_t *ret_index)
 {
     ssize_t hit = -1, broken = -1;
     for (size_t i = 0; i < found->n; i++) {
         struct plugin *p = found->v[i];
+        if (!p)
+            continue; /* already chosen */
         _cleanup_free_ char *base = base_name_of(p->file);
         if (!p->error && strcmp(p->name, name) == 0) {
             if (hit >= 0)
@@ -272,7 +276,8 @@ static int pick(struct plugin_set *found, const char *name, size_t *ret_index)
     if (broken >= 0)
         return err_set(-EINVAL, "%s", found->v[broken]->error);
     char known[2048];
-    known_names(found, known, sizeof(known));
+    const struct plugin_set *sets[2] = {chosen, found};
+    known_names(sets, known, sizeof(known));
     return err_set(-ENOENT, "unknown plugin \"%s\" (known plugins: %s); check --plugins and --plugin-dir", name,
                    known);
 }
@@ -291,7 +296,7 @@ int loader_choose(struct plugin_set *found, json_t *names, struct plugin_set *re
                 return err_set(-EINVAL, "plugin %s is listed twice in the plugins to load", name);
             }
         size_t idx;
-        int r = pick(found, name, &idx);
+        int r = pick(found, &chosen, name, &idx);
         if (r >= 0 && append(&chosen, found->v[idx]) < 0)
             r = err_set(-ENOMEM, "choosing plugins: out of memory");
         if (r < 0) {
