@@ -183,6 +183,12 @@ int config_build(json_t *file, json_t *flags, struct config *ret)
     return 0;
 }
 
+/* Options a running daemon cannot change: they name where its state,
+ * sockets and code live. A reload keeps the running values (as dockerd does). */
+static const char *const restart_only[] = {"data-root", "exec-root", "pidfile",   "hosts",   "plugins",
+                                           "plugin-dir", "tls",      "tlsverify", "tlscacert", "tlscert",
+                                           "tlskey",    "config-file", "plugin-config"};
+
 int config_reload(struct config *c, json_t *flags)
 {
     json_auto_t *file = NULL;
@@ -193,6 +199,16 @@ int config_reload(struct config *c, json_t *flags)
     r = config_build(file, flags, &fresh);
     if (r < 0)
         return r;
+    for (size_t i = 0; i < ARRAY_SIZE(restart_only); i++) {
+        json_t *old = json_object_get(c->root, restart_only[i]);
+        if (!json_equal(old, json_object_get(fresh.root, restart_only[i])))
+            log_warn("reload: option \"%s\" changed in %s but only takes effect when pouchd restarts",
+                     restart_only[i], c->config_file);
+        if (old)
+            json_object_set(fresh.root, restart_only[i], old);
+    }
+    fresh.config_file_explicit = c->config_file_explicit;
+    fill_views(&fresh);
     config_done(c);
     *c = fresh;
     return 0;

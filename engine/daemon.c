@@ -201,6 +201,7 @@ static int bring_up(struct daemon *d)
     r = write_pidfile(d->cfg.pidfile);
     if (r < 0)
         return r;
+    d->pidfile_written = true;
     return plugins_start(d);
 }
 
@@ -244,12 +245,10 @@ int daemon_main(struct cmdline *cmd)
     }
     plugins_stop_frontends(&d);
     plugins_fini(&d);
-    if (d.lock_fd >= 0 && d.cfg.pidfile) {
-        /* Only the owner of the data root lock ever wrote the pidfile. */
-        if (r != -EBUSY)
-            unlink(d.cfg.pidfile);
+    if (d.pidfile_written)
+        unlink(d.cfg.pidfile);
+    if (d.lock_fd >= 0)
         close(d.lock_fd);
-    }
     if (d.data_fd >= 0)
         close(d.data_fd);
     plugin_set_done(&d.plugins, false);

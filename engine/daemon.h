@@ -24,6 +24,7 @@ struct daemon {
     int lock_fd;
     int data_fd;
     int64_t started_nano;
+    bool pidfile_written;
 };
 
 /* Run the daemon until SIGTERM/SIGINT. Returns 0 on a clean stop, or a

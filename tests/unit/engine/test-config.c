@@ -169,6 +169,38 @@ static void plugins_command_is_recognised(void **state)
     cmdline_done(&cmd);
 }
 
+static void reload_applies_live_options_only(void **state)
+{
+    const char *f = write_file("{\"debug\": false, \"data-root\": \"/a\"}");
+    char cfarg[96];
+    snprintf(cfarg, sizeof(cfarg), "--config-file=%s", f);
+    char *argv[] = {"pouchd", cfarg, NULL};
+    struct cmdline cmd = {0};
+    assert_int_equal(cmdline_parse(2, argv, &cmd), 0);
+    json_t *file = NULL;
+    assert_int_equal(config_load_file(f, true, &file), 0);
+    struct config c = {0};
+    assert_int_equal(config_build(file, cmd.flags, &c), 0);
+    json_decref(file);
+    assert_false(c.debug);
+
+    FILE *out = fopen(f, "w");
+    fputs("{\"debug\": true, \"data-root\": \"/b\"}", out);
+    fclose(out);
+    log_set_level(POUCH_LOG_ERROR); /* the expected warning is noise here */
+    assert_int_equal(config_reload(&c, cmd.flags), 0);
+    assert_true(c.debug);
+    assert_string_equal(c.data_root, "/a");
+
+    out = fopen(f, "w");
+    fputs("{\"debug\": ", out);
+    fclose(out);
+    assert_int_equal(config_reload(&c, cmd.flags), -EINVAL);
+    assert_true(c.debug); /* a broken file keeps the running config */
+    config_done(&c);
+    cmdline_done(&cmd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +213,7 @@ int main(void)
         cmocka_unit_test_teardown(flags_override_file, teardown),
         cmocka_unit_test_teardown(bad_flags_are_refused, teardown),
         cmocka_unit_test_teardown(plugins_command_is_recognised, teardown),
+        cmocka_unit_test_teardown(reload_applies_live_options_only, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
