@@ -149,6 +149,7 @@ static void fill_views(struct config *c)
     c->data_root = json_string_value(json_object_get(r, "data-root"));
     c->exec_root = json_string_value(json_object_get(r, "exec-root"));
     c->pidfile = json_string_value(json_object_get(r, "pidfile"));
+    c->config_file = json_string_value(json_object_get(r, "config-file"));
     c->debug = json_is_true(json_object_get(r, "debug"));
     c->hosts = json_object_get(r, "hosts");
     c->plugins = json_object_get(r, "plugins");
@@ -177,7 +178,6 @@ int config_build(json_t *file, json_t *flags, struct config *ret)
     const char *cf = json_string_value(json_object_get(flags, "config-file"));
     ret->config_file_explicit = cf != NULL;
     json_object_set_new(root, "config-file", json_string(cf ? cf : CONFIG_DEFAULT_FILE));
-    ret->config_file = json_string_value(json_object_get(root, "config-file"));
     ret->root = TAKE_PTR(root);
     fill_views(ret);
     return 0;
