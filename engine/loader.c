@@ -131,6 +131,25 @@ static int check_descriptor(struct plugin *p, const pouch_plugin_descriptor *d)
     return 0;
 }
 
+static const struct builtin_plugin *builtins;
+
+void loader_set_builtins(const struct builtin_plugin *table)
+{
+    builtins = table;
+}
+
+static int open_builtin(const struct builtin_plugin *b, struct plugin **ret)
+{
+    struct plugin *p = calloc(1, sizeof(*p));
+    if (!p || asprintf(&p->file, "built-in:%s", b->name) < 0) {
+        free(p);
+        return -ENOMEM;
+    }
+    p->name = p->file;
+    *ret = p;
+    return check_descriptor(p, b->query());
+}
+
 static int open_plugin(const char *file, struct plugin **ret)
 {
     struct plugin *p = calloc(1, sizeof(*p));
@@ -218,11 +237,19 @@ int loader_scan(json_t *path, struct plugin_set *ret_found)
     size_t i;
     json_t *dir;
     int r = 0;
+    for (const struct builtin_plugin *b = builtins; b && b->name && r >= 0; b++) {
+        struct plugin *p = NULL;
+        int q = open_builtin(b, &p);
+        if (q == -ENOMEM || append(&found, p) < 0) {
+            plugin_free(p, true);
+            r = err_set(-ENOMEM, "scanning plugins: out of memory");
+        }
+    }
     json_array_foreach(path, i, dir)
     {
-        r = scan_dir(json_string_value(dir), seen, &found);
         if (r < 0)
             break;
+        r = scan_dir(json_string_value(dir), seen, &found);
     }
     json_decref(seen);
     if (r < 0) {

@@ -39,6 +39,17 @@ struct plugin_set {
     size_t n;
 };
 
+/* A plugin compiled into pouchd (cmake -DPOUCH_BUILTIN_PLUGINS=...): the same
+ * descriptor a loadable build exports, reached through a static table. */
+struct builtin_plugin {
+    const char *name;
+    pouch_plugin_query_fn query;
+};
+
+/* Register the built-in table (terminated by a NULL name) before scanning;
+ * built-ins are found first, as if in a directory ahead of every other. */
+void loader_set_builtins(const struct builtin_plugin *table);
+
 /* The directories searched, in order: dirs (from --plugin-dir), then each
  * entry of $POUCH_PLUGIN_PATH, then the install directory. */
 int loader_search_path(json_t *dirs, json_t **ret_path);

@@ -6,10 +6,14 @@
 #include "config.h"
 #include "daemon.h"
 #include "error.h"
+#include "loader.h"
 #include "log.h"
+
+extern const struct builtin_plugin builtin_plugins[];
 
 int main(int argc, char **argv)
 {
+    loader_set_builtins(builtin_plugins);
     struct cmdline cmd = {0};
     if (cmdline_parse(argc, argv, &cmd) < 0) {
         fprintf(stderr, "pouchd: %s\n", err_get());

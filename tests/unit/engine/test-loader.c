@@ -191,6 +191,29 @@ static void failing_init_unwinds(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+const pouch_plugin_descriptor *pouch_builtin_fx_good_query(void);
+
+static void builtin_is_found_first(void **state)
+{
+    static const struct builtin_plugin table[] = {{"fx-good", pouch_builtin_fx_good_query}, {NULL, NULL}};
+    loader_set_builtins(table);
+    json_t *path = search_path();
+    struct plugin_set found = {0};
+    assert_int_equal(loader_scan(path, &found), 0);
+    assert_string_equal(found.v[0]->file, "built-in:fx-good");
+    assert_null(found.v[0]->error);
+    assert_string_equal(found.v[0]->name, "fx-good");
+    plugin_set_done(&found, true);
+
+    /* the same name as a built-in and as a file is the duplicate case */
+    struct plugin_set chosen = {0};
+    assert_int_equal(choose("[\"fx-good\"]", &chosen), -EEXIST);
+    assert_non_null(strstr(err_get(), "built-in:fx-good"));
+    assert_non_null(strstr(err_get(), "fx-good.so"));
+    loader_set_builtins(NULL);
+    json_decref(path);
+}
+
 int main(void)
 {
     log_set_level(POUCH_LOG_ERROR);
@@ -199,6 +222,7 @@ int main(void)
         cmocka_unit_test(choose_unknown_lists_known), cmocka_unit_test(choose_wrong_major_fails),
         cmocka_unit_test(choose_missing_symbol_fails), cmocka_unit_test(choose_duplicate_name_fails),
         cmocka_unit_test(choose_listed_twice_fails),  cmocka_unit_test(failing_init_unwinds),
+        cmocka_unit_test(builtin_is_found_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
