@@ -19,6 +19,8 @@ static char path[64];
 
 static const char *write_file(const char *text)
 {
+    if (path[0])
+        unlink(path);
     snprintf(path, sizeof(path), "/tmp/pouch-test-config-XXXXXX");
     int fd = mkstemp(path);
     assert_true(fd >= 0);
