@@ -183,6 +183,9 @@ static int bring_up(struct daemon *d)
     r = load_engine_id(d);
     if (r < 0)
         return r;
+    r = image_store_open(d->cfg.data_root, &d->images);
+    if (r < 0)
+        return r;
 
     json_t *path = NULL;
     struct plugin_set found = {0};
@@ -252,6 +255,7 @@ int daemon_main(struct cmdline *cmd)
     if (d.data_fd >= 0)
         close(d.data_fd);
     plugin_set_done(&d.plugins, false);
+    image_store_free(d.images);
     event_bus_free(d.bus);
     metrics_free(d.metrics);
     config_done(&d.cfg);

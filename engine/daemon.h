@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "events.h"
+#include "image-store.h"
 #include "loader.h"
 #include "metrics.h"
 
@@ -20,6 +21,7 @@ struct daemon {
     struct plugin_set plugins; /* chosen plugins, in load order */
     struct event_bus *bus;
     struct metrics *metrics;
+    struct image_store *images;
     char engine_id[64];
     int lock_fd;
     int data_fd;

@@ -82,7 +82,13 @@ static int32_t e_info(const pouch_host *h, char **ret_json)
     json_object_set_new(info, "Plugins", plugin_list(d));
     json_object_set_new(info, "Containers",
                         json_pack("{s:i, s:i, s:i, s:i}", "Total", 0, "Running", 0, "Paused", 0, "Stopped", 0));
-    json_object_set_new(info, "Images", json_integer(0));
+    json_int_t n_images = 0;
+    if (d->images) {
+        pthread_rwlock_rdlock(&d->images->lock);
+        n_images = (json_int_t)d->images->n;
+        pthread_rwlock_unlock(&d->images->lock);
+    }
+    json_object_set_new(info, "Images", json_integer(n_images));
     json_object_set_new(info, "Warnings", json_array());
     json_object_set_new(info, "ServerVersion", json_string(POUCH_VERSION));
     return dump(info, ret_json);
@@ -100,9 +106,12 @@ static int32_t e_daemon_config(const pouch_host *h, char **ret_json)
     return dump(copy, ret_json);
 }
 
+#include "image-api.h"
+
 const pouch_engine_api engine_api = {
     .size = sizeof(pouch_engine_api),
     .version = e_version,
     .info = e_info,
     .daemon_config = e_daemon_config,
+    IMAGE_API_ENTRIES,
 };

@@ -119,7 +119,9 @@ int state_remove(int dirfd, const char *name)
 
 int state_repair(int dirfd)
 {
-    int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+    /* A fresh open of "." rather than dup(): a dup would share (and move)
+     * the caller's directory position. */
+    int dup_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dup_fd < 0)
         return err_set(-errno, "state repair: %s", strerror(errno));
     _cleanup_closedir_ DIR *d = fdopendir(dup_fd);
@@ -127,7 +129,6 @@ int state_repair(int dirfd)
         close(dup_fd);
         return err_set(-errno, "state repair: %s", strerror(errno));
     }
-    rewinddir(d);
     int removed = 0;
     struct dirent *de;
     while ((de = readdir(d))) {

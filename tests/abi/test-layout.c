@@ -87,7 +87,17 @@ static void engine(void **state)
     PIN(pouch_engine_api, version, 8);
     PIN(pouch_engine_api, info, 16);
     PIN(pouch_engine_api, daemon_config, 24);
-    END_1_0(pouch_engine_api, daemon_config, 32);
+    PIN(pouch_engine_api, image_load, 32);
+    PIN(pouch_engine_api, image_save, 40);
+    PIN(pouch_engine_api, image_import, 48);
+    PIN(pouch_engine_api, image_list, 56);
+    PIN(pouch_engine_api, image_inspect, 64);
+    PIN(pouch_engine_api, image_history, 72);
+    PIN(pouch_engine_api, image_tag, 80);
+    PIN(pouch_engine_api, image_remove, 88);
+    PIN(pouch_engine_api, image_prune, 96);
+    PIN(pouch_engine_api, disk_usage, 104);
+    END_1_0(pouch_engine_api, disk_usage, 112);
 }
 
 static void ops_tables(void **state)

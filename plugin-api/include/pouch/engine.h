@@ -15,6 +15,9 @@ extern "C" {
 /* Every call returns >= 0 on success or a negative errno, with the message in
  * host->last_error(host). -ENOENT: no such object; -EINVAL: bad argument;
  * -EEXIST/-EBUSY: conflict; -ENOTSUP: not supported by this build. */
+/* Receives progress of a long operation, one JSON object as text per call. */
+typedef void (*pouch_progress_fn)(void *user, const char *json);
+
 typedef struct pouch_engine_api {
     uint32_t size;     /* 1.0: sizeof(struct pouch_engine_api) as built */
     uint32_t reserved; /* 1.0: 0 */
@@ -30,6 +33,40 @@ typedef struct pouch_engine_api {
     /* 1.0: the daemon's effective options: {"hosts":[...],"tlsverify":bool,
      * "tlscacert","tlscert","tlskey","debug","log-level","data-root","exec-root"}. */
     int32_t (*daemon_config)(const struct pouch_host *host, char **ret_json);
+
+    /* Images. Names are as docker takes them: "busybox", "host:5000/a/b:t",
+     * "name@sha256:…", full or short IDs. */
+
+    /* 1.0: load a docker save archive or OCI layout read from in_fd (borrowed,
+     * read to EOF). progress gets {"kind":"layer","id","current","total"},
+     * {"kind":"loaded","ref","id"} and {"kind":"loaded-id","id"}; *ret_json
+     * lists [{"id","refs":[…]}]. */
+    int32_t (*image_load)(const struct pouch_host *host, int32_t in_fd, pouch_progress_fn progress, void *user,
+                          char **ret_json);
+    /* 1.0: write the images named in names_json (a JSON array) to out_fd as a
+     * docker save archive. */
+    int32_t (*image_save)(const struct pouch_host *host, const char *names_json, int32_t out_fd);
+    /* 1.0: import a root filesystem tarball from in_fd; options_json
+     * {"repo","tag","message","changes":[…],"source"}; *ret_json {"id"}. */
+    int32_t (*image_import)(const struct pouch_host *host, int32_t in_fd, const char *options_json, char **ret_json);
+    /* 1.0: list images as GET /images/json does; options_json {"all":bool,
+     * "filters":{name:{value:true}}}. */
+    int32_t (*image_list)(const struct pouch_host *host, const char *options_json, char **ret_json);
+    /* 1.0: one image in GET /images/{name}/json's shape. */
+    int32_t (*image_inspect)(const struct pouch_host *host, const char *name, char **ret_json);
+    /* 1.0: the image's history, newest first, as GET /images/{name}/history. */
+    int32_t (*image_history)(const struct pouch_host *host, const char *name, char **ret_json);
+    /* 1.0: point reference target ("repo[:tag]") at the image named source. */
+    int32_t (*image_tag)(const struct pouch_host *host, const char *source, const char *target);
+    /* 1.0: untag and/or delete as DELETE /images/{name}; *ret_json is the list
+     * of {"Untagged"} and {"Deleted"} records. force and noprune are 0 or 1. */
+    int32_t (*image_remove)(const struct pouch_host *host, const char *name, int32_t force, int32_t noprune,
+                            char **ret_json);
+    /* 1.0: options_json {"all":bool,"filters":{"label":{…},"until":{…}}};
+     * *ret_json {"ImagesDeleted","SpaceReclaimed"}. */
+    int32_t (*image_prune)(const struct pouch_host *host, const char *options_json, char **ret_json);
+    /* 1.0: {"LayersSize", "Images":[…]} for GET /system/df. */
+    int32_t (*disk_usage)(const struct pouch_host *host, char **ret_json);
 } pouch_engine_api;
 
 #define POUCH_ENGINE_HAS(api, m) POUCH_HAS(api, struct pouch_engine_api, m)
