@@ -1,0 +1,111 @@
+/* Shared state of the moby-api frontend: listeners, requests, event streams.
+ * Internal to this plugin; it must never include an engine header, only the
+ * public ABI in plugin-api/include/pouch. */
+#ifndef MOBY_API_H
+#define MOBY_API_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pouch/engine.h>
+#include <pouch/host.h>
+
+#include "router.h"
+
+#ifndef MOBY_API_PLUGIN_VERSION
+#define MOBY_API_PLUGIN_VERSION "0.0.0"
+#endif
+
+/* Largest request body a handler gets in memory; larger is a 413. */
+#define MOBY_API_BODY_MAX (16u * 1024 * 1024)
+
+enum listen_kind { LISTEN_UNIX, LISTEN_TCP };
+
+struct listen_spec {
+    enum listen_kind kind;
+    char uri[512];  /* as configured, for messages */
+    char path[108]; /* unix: socket path */
+    char host[256]; /* tcp: address without brackets, "" = every address */
+    char port[8];   /* tcp */
+};
+
+struct listener {
+    struct listen_spec spec;
+    int fd;
+    bool tls;
+    dev_t dev; /* of the socket file we created, so stop removes only ours */
+    ino_t ino;
+    bool created;
+    struct MHD_Daemon *mhd;
+    struct server *srv;
+};
+
+struct event_stream;
+
+struct server {
+    const pouch_host *host;
+    char *socket_group;
+    bool tls, tlsverify, debug;
+    char *tls_key, *tls_cert, *tls_ca; /* PEM text, loaded at init */
+    struct listener *listeners;
+    size_t n_listeners;
+
+    pthread_mutex_t lock; /* guards streams and stopping */
+    struct event_stream *streams;
+    size_t n_streams;
+    bool stopping;
+    bool started;
+};
+
+struct request {
+    struct server *srv;
+    struct listener *lst;
+    struct MHD_Connection *conn;
+    const char *method;
+    char *url;
+    struct route_result route;
+    char *body;
+    size_t body_len;
+    bool body_too_large;
+    bool responded;
+    unsigned status;
+};
+
+/* listen.c */
+int listen_spec_parse(const char *uri, bool tls, struct listen_spec *ret, char **ret_msg);
+int listener_open(struct server *srv, struct listener *l);
+void listener_remove_socket(struct listener *l);
+
+/* http.c */
+extern const struct route moby_routes[];
+extern const size_t moby_routes_n;
+enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                const char *version, const char *upload_data, size_t *upload_data_size,
+                                void **con_cls);
+void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                       enum MHD_RequestTerminationCode toe);
+void http_common_headers(struct MHD_Response *resp);
+int http_queue(struct request *req, unsigned status, struct MHD_Response *resp);
+int http_send_json(struct request *req, unsigned status, const json_t *body);
+int http_send_error(struct request *req, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int http_send_errno(struct request *req, int err);
+unsigned http_status_for_errno(int err);
+/* First value of query parameter key, percent-decoded (NULL when absent).
+ * malloc'd. */
+char *http_query(struct request *req, const char *key);
+
+/* system.c */
+int handle_ping(struct request *req);
+int handle_version(struct request *req);
+int handle_info(struct request *req);
+
+/* events.c */
+int handle_events(struct request *req);
+void events_stop_all(struct server *srv);
+
+#endif
