@@ -350,6 +350,11 @@ int image_lookup(struct image_store *s, const char *name, struct image **ret)
             *ret = img;
             return 0;
         }
+        if (!reference_is_id_prefix(name)) {
+            char fam[1200];
+            reference_familiar_string(&ref, fam, sizeof(fam));
+            return err_set(-ENOENT, "No such image: %s", fam);
+        }
     }
     if (reference_is_id_prefix(name)) {
         const char *prefix = strncmp(name, "sha256:", 7) == 0 ? name + 7 : name;

@@ -40,6 +40,8 @@ static bool has_children(struct image_store *s, const struct image *img)
     return false;
 }
 
+/* dockerd lists an empty set as null, and an image with neither tags nor
+ * digests as "<none>:<none>" / "<none>@<none>". */
 static json_t *list_entry(struct image_store *s, const struct image *img)
 {
     json_t *tags = familiar_list(img->refs);
@@ -47,6 +49,14 @@ static json_t *list_entry(struct image_store *s, const struct image *img)
     if (json_array_size(tags) == 0 && json_array_size(digests) == 0) {
         json_array_append_new(tags, json_string("<none>:<none>"));
         json_array_append_new(digests, json_string("<none>@<none>"));
+    }
+    if (json_array_size(tags) == 0) {
+        json_decref(tags);
+        tags = json_null();
+    }
+    if (json_array_size(digests) == 0) {
+        json_decref(digests);
+        digests = json_null();
     }
     return json_pack("{s:i, s:I, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I}", "Containers", -1, "Created",
                      (json_int_t)img->created, "Id", img->id, "Labels", labels_of(img), "ParentId", img->parent,
@@ -142,7 +152,7 @@ int image_view_list(struct image_store *s, json_t *options, json_t **ret)
         else if (json_object_get(d, "false") || json_object_get(d, "0"))
             dangling = 0;
         else
-            return err_set(-EINVAL, "Invalid filter 'dangling=%s'", json_object_iter_key(json_object_iter(d)));
+            return err_set(-EINVAL, "Invalid filter 'dangling=[%s]'", json_object_iter_key(json_object_iter(d)));
     }
     int64_t before = 0, since = 0;
     json_t *b = filter(filters, "before"), *sn = filter(filters, "since");
@@ -214,6 +224,35 @@ static json_t *graph_driver(struct image_store *s, const struct image *img)
     return json_pack("{s:o, s:s}", "Data", data, "Name", "overlay2");
 }
 
+/* A container config in dockerd's full shape and key order, whatever subset
+ * the image's JSON had. */
+static json_t *full_container_config(json_t *c)
+{
+    static const struct {
+        const char *key;
+        char kind; /* s string, b bool, n null default, o omitted when absent */
+    } keys[] = {{"Hostname", 's'},   {"Domainname", 's'},  {"User", 's'},        {"AttachStdin", 'b'},
+                {"AttachStdout", 'b'}, {"AttachStderr", 'b'}, {"ExposedPorts", 'o'}, {"Tty", 'b'},
+                {"OpenStdin", 'b'},  {"StdinOnce", 'b'},   {"Env", 'n'},         {"Cmd", 'n'},
+                {"Healthcheck", 'o'}, {"ArgsEscaped", 'o'}, {"Image", 's'},       {"Volumes", 'n'},
+                {"WorkingDir", 's'}, {"Entrypoint", 'n'},  {"NetworkDisabled", 'o'}, {"MacAddress", 'o'},
+                {"OnBuild", 'n'},    {"Labels", 'n'},      {"StopSignal", 'o'},  {"StopTimeout", 'o'},
+                {"Shell", 'o'}};
+    json_t *out = json_object();
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        json_t *v = json_object_get(c, keys[i].key);
+        if (v && !(keys[i].kind == 'o' && json_is_null(v)))
+            json_object_set(out, keys[i].key, v);
+        else if (keys[i].kind == 's')
+            json_object_set_new(out, keys[i].key, json_string(""));
+        else if (keys[i].kind == 'b')
+            json_object_set_new(out, keys[i].key, json_false());
+        else if (keys[i].kind == 'n')
+            json_object_set_new(out, keys[i].key, json_null());
+    }
+    return out;
+}
+
 static json_t *str_or_empty(json_t *config, const char *key)
 {
     json_t *v = json_object_get(config, key);
@@ -240,12 +279,12 @@ int image_view_inspect(struct image_store *s, const char *name, json_t **ret)
     }
     json_t *config = json_object_get(c, "config");
     json_t *cconfig = json_object_get(c, "container_config");
-    json_t *out = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:O, s:o}", "Id", img->id, "RepoTags",
+    json_t *out = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "Id", img->id, "RepoTags",
                             familiar_list(img->refs), "RepoDigests", familiar_list(img->digests), "Parent", img->parent,
                             "Comment", str_or_empty(c, "comment"), "Created", str_or_empty(c, "created"), "Container",
-                            str_or_empty(c, "container"), "ContainerConfig", cconfig ? json_incref(cconfig) : json_object(),
+                            str_or_empty(c, "container"), "ContainerConfig", full_container_config(cconfig),
                             "DockerVersion", str_or_empty(c, "docker_version"), "Author", str_or_empty(c, "author"),
-                            "Config", config ? config : json_null(), "Architecture", str_or_empty(c, "architecture"));
+                            "Config", full_container_config(config), "Architecture", str_or_empty(c, "architecture"));
     if (!out)
         return err_set(-ENOMEM, "image %s: out of memory", img->id);
     if (json_is_string(json_object_get(c, "variant")))

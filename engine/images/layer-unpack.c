@@ -30,13 +30,6 @@
 #define WHITEOUT_META_PREFIX ".wh..wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
 
-static inline void archive_read_freep(struct archive **a)
-{
-    if (*a)
-        archive_read_free(*a);
-}
-#define _cleanup_archive_ _cleanup_(archive_read_freep)
-
 /* Two libarchive readers in a chain: "outer" sees the raw bytes of in_fd
  * (hashed into the blob digest) and undoes the compression with the raw
  * format; "tar" reads the outer's output (hashed into the diff_id) through a
@@ -227,6 +220,7 @@ static int stream_error(struct stream *s, const char *label, const char *entry)
                    label, where, why ? why : "unknown tar error");
 }
 
+/* 0 when the tar reader is ready, 1 for a zero-byte (empty) layer. */
 static int stream_open(struct stream *s, int in_fd, const char *label)
 {
     struct archive_entry *raw_entry;
@@ -261,6 +255,12 @@ static int stream_open(struct stream *s, int in_fd, const char *label)
     r = archive_read_open(s->outer, s, NULL, outer_read, NULL);
     if (r == ARCHIVE_OK)
         r = archive_read_next_header(s->outer, &raw_entry);
+    /* A zero-byte blob is an empty layer to docker (Go's tar reader sees a
+     * clean EOF); libarchive calls it an unknown format. */
+    if ((r < ARCHIVE_WARN || r == ARCHIVE_EOF) && s->blob_size == 0 && !s->io_errno) {
+        s->outer_eof = true;
+        return 1;
+    }
     if (r < ARCHIVE_WARN) {
         if (s->io_errno)
             return stream_error(s, label, NULL);
@@ -270,8 +270,7 @@ static int stream_open(struct stream *s, int in_fd, const char *label)
         s->outer_failed = true;
         return stream_error(s, label, NULL);
     }
-    if (r == ARCHIVE_EOF)
-        return err_set(-EBADMSG, "%s: the layer is empty; a layer is a tar stream, fetch or export it again", label);
+    bool empty = r == ARCHIVE_EOF;
 
     /* One decompressor at most, as docker does: a gzip inside a gzip would
      * give a different diff_id here than there. */
@@ -296,6 +295,10 @@ static int stream_open(struct stream *s, int in_fd, const char *label)
                        archive_filter_name(s->outer, 0));
     }
     s->hash_diff = strcmp(s->compression, "none") != 0;
+    if (empty) {
+        s->outer_eof = true;
+        return 1;
+    }
 
     if (archive_read_open(s->tar, s, NULL, tar_read, NULL) != ARCHIVE_OK)
         return stream_error(s, label, NULL);
@@ -798,7 +801,7 @@ static int unpack_entry(struct unpack *u, struct stream *s, struct archive_entry
 {
     const char *raw = archive_entry_pathname(e);
     unsigned type = archive_entry_filetype(e);
-    uint64_t size;
+    uint64_t size = 0;
     int pfd, r;
 
     if (!raw)
@@ -904,7 +907,7 @@ static int run(int in_fd, struct unpack *u, const char *label, struct layer_resu
 
     if (r < 0)
         return r;
-    for (;;) {
+    for (bool empty = r == 1; !empty;) {
         struct archive_entry *e;
 
         r = archive_read_next_header(s.tar, &e);
@@ -919,8 +922,12 @@ static int run(int in_fd, struct unpack *u, const char *label, struct layer_resu
             if (r < 0)
                 return r;
         }
+        /* dockerd's layer size: bytes of files and symlink targets, each
+         * inode once (what a walk of the diff directory adds up). */
         if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e) && archive_entry_size(e) > 0)
             res.unpacked_size += (uint64_t)archive_entry_size(e);
+        else if (archive_entry_filetype(e) == AE_IFLNK && archive_entry_symlink(e))
+            res.unpacked_size += strlen(archive_entry_symlink(e));
     }
     if (u) {
         r = apply_dir_times(u);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "filters.h"
 #include "json-out.h"
 
 #define _cleanup_json_ _cleanup_(json_decrefp)
@@ -32,77 +33,9 @@ static int fail(char **ret_msg, const char *fmt, ...)
     return -EINVAL;
 }
 
-static bool known_key(const char *key)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(filter_keys); i++)
-        if (strcmp(filter_keys[i], key) == 0)
-            return true;
-    return false;
-}
-
-/* One field's values, either {"v":bool,...} or the legacy ["v",...], as a
- * fresh map-form object; NULL when the shape is wrong. */
-static json_t *field_values(json_t *val)
-{
-    _cleanup_json_ json_t *out = json_object();
-    if (!out)
-        return NULL;
-    if (json_is_null(val))
-        return TAKE_PTR(out);
-    if (json_is_object(val)) {
-        const char *k;
-        json_t *b;
-        json_object_foreach(val, k, b) {
-            if (!json_is_boolean(b))
-                return NULL;
-            json_object_set(out, k, b);
-        }
-        return TAKE_PTR(out);
-    }
-    if (json_is_array(val)) {
-        size_t i;
-        json_t *s;
-        json_array_foreach(val, i, s) {
-            if (!json_is_string(s))
-                return NULL;
-            json_object_set_new(out, json_string_value(s), json_true());
-        }
-        return TAKE_PTR(out);
-    }
-    return NULL;
-}
-
 int event_filter_parse(const char *text, struct event_filter *ret, char **ret_msg)
 {
-    if (ret_msg)
-        *ret_msg = NULL;
-    _cleanup_json_ json_t *fields = json_object();
-    if (!fields)
-        return -ENOMEM;
-    if (text && *text) {
-        json_error_t jerr;
-        _cleanup_json_ json_t *root = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-        if (!root)
-            return fail(ret_msg, "invalid filters: %s (at character %d); expected JSON like {\"type\":{\"container\":true}}",
-                        jerr.text, jerr.position);
-        /* dockerd accepts null as "no filters". */
-        if (!json_is_null(root) && !json_is_object(root))
-            return fail(ret_msg, "invalid filters: expected a JSON object like {\"type\":{\"container\":true}}");
-        const char *key;
-        json_t *val;
-        json_object_foreach(root, key, val) {
-            if (!known_key(key))
-                return fail(ret_msg, "invalid filter '%s'", key);
-            json_t *vals = field_values(val);
-            if (!vals)
-                return fail(ret_msg,
-                            "invalid filters: the value of '%s' must be an object of booleans or a list of strings",
-                            key);
-            json_object_set_new(fields, key, vals);
-        }
-    }
-    ret->fields = TAKE_PTR(fields);
-    return 0;
+    return filters_parse(text, filter_keys, ARRAY_SIZE(filter_keys), &ret->fields, ret_msg);
 }
 
 void event_filter_done(struct event_filter *f)

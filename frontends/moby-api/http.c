@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
@@ -20,6 +22,17 @@ const struct route moby_routes[] = {
     {"GET", "/version", handle_version, 0},
     {"GET", "/info", handle_info, 0},
     {"GET", "/events", handle_events, 0},
+    {"GET", "/system/df", handle_system_df, 0},
+    {"GET", "/images/json", handle_images_list, 0},
+    {"POST", "/images/load", handle_images_load, ROUTE_STREAM},
+    {"POST", "/images/create", handle_images_create, ROUTE_STREAM},
+    {"POST", "/images/prune", handle_images_prune, 0},
+    {"GET", "/images/get", handle_images_save_many, 0},
+    {"GET", "/images/{name*}/get", handle_images_save_one, 0},
+    {"GET", "/images/{name*}/json", handle_images_inspect, 0},
+    {"GET", "/images/{name*}/history", handle_images_history, 0},
+    {"POST", "/images/{name*}/tag", handle_images_tag, 0},
+    {"DELETE", "/images/{name*}", handle_images_delete, 0},
 };
 const size_t moby_routes_n = ARRAY_SIZE(moby_routes);
 
@@ -149,6 +162,46 @@ char *http_query(struct request *req, const char *key)
     return q.value;
 }
 
+struct query_all {
+    const char *key;
+    json_t *values;
+};
+
+static enum MHD_Result query_all_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct query_all *q = cls;
+    char dkey[256];
+    if (url_decode(key, strlen(key), dkey, sizeof(dkey)) < 0 || strcmp(dkey, q->key) != 0)
+        return MHD_YES;
+    const char *v = value ? value : "";
+    size_t cap = strlen(v) + 1;
+    _cleanup_free_ char *dv = malloc(cap);
+    if (dv && url_decode(v, strlen(v), dv, cap) < 0)
+        snprintf(dv, cap, "%s", v);
+    if (dv)
+        json_array_append_new(q->values, json_string(dv));
+    return MHD_YES;
+}
+
+json_t *http_query_all(struct request *req, const char *key)
+{
+    struct query_all q = {.key = key, .values = json_array()};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_all_iter, &q);
+    return q.values;
+}
+
+bool http_query_bool(struct request *req, const char *key)
+{
+    _cleanup_free_ char *v = http_query(req, key);
+    if (!v)
+        return false;
+    static const char *const falsy[] = {"", "0", "no", "false", "none"};
+    for (size_t i = 0; i < ARRAY_SIZE(falsy); i++)
+        if (strcasecmp(v, falsy[i]) == 0)
+            return false;
+    return true;
+}
+
 /* With tlsverify, every request proves its client certificate chains to our
  * CA; MHD only asks for one, so a client without one would otherwise pass. */
 static bool client_verified(struct request *req)
@@ -175,6 +228,8 @@ static enum MHD_Result begin(struct request *req)
     if (!client_verified(req))
         return MHD_NO; /* closes the connection: no response to a stranger */
     router_resolve(moby_routes, moby_routes_n, req->method, req->url, &req->route);
+    if (req->route.status == ROUTE_OK && (req->route.route->flags & ROUTE_STREAM))
+        return req->route.route->fn(req) < 0 ? MHD_NO : MHD_YES; /* phase 0: sets up body_fd */
     if (req->route.status == ROUTE_OK && (req->route.route->flags & ROUTE_BODY)) {
         const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > MOBY_API_BODY_MAX)
@@ -187,8 +242,30 @@ static enum MHD_Result begin(struct request *req)
     return MHD_YES;
 }
 
+/* Hand a chunk to a streaming handler's consumer. If the consumer stopped
+ * reading (it failed), the rest of the body is dropped. */
+static void stream_body(struct request *req, const char *data, size_t len)
+{
+    while (req->body_fd >= 0 && len > 0) {
+        ssize_t n = write(req->body_fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(req->body_fd);
+            req->body_fd = -1;
+            break;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
 static void take_body(struct request *req, const char *data, size_t len)
 {
+    if (req->route.status == ROUTE_OK && (req->route.route->flags & ROUTE_STREAM)) {
+        stream_body(req, data, len);
+        return;
+    }
     /* A body on a route that takes none is read and dropped, as dockerd
      * ignores it; past the limit we keep reading so the answer is a clean
      * 413 rather than a reset. */
@@ -245,6 +322,12 @@ static int dispatch(struct request *req)
     if (req->body_too_large)
         return http_send_error(req, MHD_HTTP_CONTENT_TOO_LARGE,
                                "request body is larger than the %u bytes this endpoint accepts", MOBY_API_BODY_MAX);
+    if (req->route.route->flags & ROUTE_STREAM) {
+        if (req->body_fd >= 0)
+            close(req->body_fd); /* end of body: the consumer sees EOF */
+        req->body_fd = -1;
+        req->phase = 1;
+    }
     return req->route.route->fn(req);
 }
 
@@ -262,6 +345,7 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, const ch
         req->lst = lst;
         req->conn = conn;
         req->method = method;
+        req->body_fd = -1;
         req->url = strdup(url);
         *con_cls = req;
         if (!req->url)
@@ -285,6 +369,11 @@ void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, e
     struct request *req = *con_cls;
     if (!req)
         return;
+    if (req->body_fd >= 0)
+        close(req->body_fd);
+    req->body_fd = -1;
+    if (req->job_free)
+        req->job_free(req);
     free(req->body);
     free(req->url);
     free(req);

@@ -73,6 +73,11 @@ struct request {
     bool body_too_large;
     bool responded;
     unsigned status;
+    /* ROUTE_STREAM routes */
+    int phase;        /* 0 before the body, 1 after it */
+    int body_fd;      /* where body chunks go (a pipe), -1 when none */
+    void *job;        /* the handler's own state */
+    void (*job_free)(struct request *req); /* called once the request is over */
 };
 
 /* listen.c */
@@ -98,6 +103,25 @@ unsigned http_status_for_errno(int err);
 /* First value of query parameter key, percent-decoded (NULL when absent).
  * malloc'd. */
 char *http_query(struct request *req, const char *key);
+
+/* All values of query parameter key, percent-decoded, as a JSON array. */
+json_t *http_query_all(struct request *req, const char *key);
+/* Query parameter as a boolean the way dockerd's httputils.BoolValue reads
+ * it: "", "0", "no", "false", "none" are false, anything else true. */
+bool http_query_bool(struct request *req, const char *key);
+
+/* images.c */
+int handle_images_load(struct request *req);
+int handle_images_save_one(struct request *req);
+int handle_images_save_many(struct request *req);
+int handle_images_create(struct request *req);
+int handle_images_list(struct request *req);
+int handle_images_inspect(struct request *req);
+int handle_images_history(struct request *req);
+int handle_images_tag(struct request *req);
+int handle_images_delete(struct request *req);
+int handle_images_prune(struct request *req);
+int handle_system_df(struct request *req);
 
 /* system.c */
 int handle_ping(struct request *req);

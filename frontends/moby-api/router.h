@@ -19,7 +19,9 @@ struct request;
 typedef int (*route_handler)(struct request *req);
 
 enum route_flags {
-    ROUTE_BODY = 1u << 0, /* the handler reads a (size-limited) request body */
+    ROUTE_BODY = 1u << 0,   /* the handler reads a (size-limited) request body */
+    ROUTE_STREAM = 1u << 1, /* the handler runs before the body (phase 0), which is then
+                               copied to req->body_fd, and again after it (phase 1) */
 };
 
 struct route {
