@@ -201,7 +201,8 @@ int config_reload(struct config *c, json_t *flags)
         return r;
     for (size_t i = 0; i < ARRAY_SIZE(restart_only); i++) {
         json_t *old = json_object_get(c->root, restart_only[i]);
-        if (!json_equal(old, json_object_get(fresh.root, restart_only[i])))
+        json_t *now = json_object_get(fresh.root, restart_only[i]);
+        if ((old || now) && !json_equal(old, now))
             log_warn("reload: option \"%s\" changed in %s but only takes effect when pouchd restarts",
                      restart_only[i], c->config_file);
         if (old)

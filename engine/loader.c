@@ -319,7 +319,7 @@ int loader_choose(struct plugin_set *found, json_t *names, struct plugin_set *re
         const char *name = json_string_value(n);
         for (size_t j = 0; j < chosen.n; j++)
             if (strcmp(chosen.v[j]->name, name) == 0) {
-                free(chosen.v);
+                plugin_set_done(&chosen, true);
                 return err_set(-EINVAL, "plugin %s is listed twice in the plugins to load", name);
             }
         size_t idx;
@@ -327,7 +327,7 @@ int loader_choose(struct plugin_set *found, json_t *names, struct plugin_set *re
         if (r >= 0 && append(&chosen, found->v[idx]) < 0)
             r = err_set(-ENOMEM, "choosing plugins: out of memory");
         if (r < 0) {
-            free(chosen.v);
+            plugin_set_done(&chosen, true);
             return r;
         }
         found->v[idx] = NULL;
