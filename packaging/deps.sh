@@ -44,8 +44,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     chmod 0755 /usr/sbin/policy-rc.d
     made_policy=1
   fi
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d; exit 1; }
-  [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  rc=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  if [ $made_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  [ $rc = 0 ] || { echo "deps.sh: apt-get install failed ($rc)" >&2; exit 1; }
 else
   echo "deps.sh: all ${#pkgs[@]} packages already installed"
 fi
