@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "log.h"
+#include "lifecycle.h"
 #include "state-store.h"
 
 int mkdir_p(const char *path, mode_t mode)
@@ -186,6 +187,11 @@ static int bring_up(struct daemon *d)
     r = image_store_open(d->cfg.data_root, &d->images);
     if (r < 0)
         return r;
+    r = container_store_open(d, &d->containers);
+    if (r < 0)
+        return r;
+    d->images->image_used = ctr_image_used;
+    d->images->used_user = d->containers;
 
     json_t *path = NULL;
     struct plugin_set found = {0};
@@ -205,7 +211,11 @@ static int bring_up(struct daemon *d)
     if (r < 0)
         return r;
     d->pidfile_written = true;
-    return plugins_start(d);
+    r = plugins_start(d);
+    if (r < 0)
+        return r;
+    /* Runtimes are up: find the containers that outlived the last daemon. */
+    return ctr_restore(d->containers);
 }
 
 int daemon_main(struct cmdline *cmd)
@@ -247,6 +257,8 @@ int daemon_main(struct cmdline *cmd)
         log_error("%s", err_get());
     }
     plugins_stop_frontends(&d);
+    if (d.containers)
+        ctr_shutdown(d.containers); /* containers keep running; only our worker stops */
     plugins_fini(&d);
     if (d.pidfile_written)
         unlink(d.cfg.pidfile);
@@ -255,6 +267,7 @@ int daemon_main(struct cmdline *cmd)
     if (d.data_fd >= 0)
         close(d.data_fd);
     plugin_set_done(&d.plugins, false);
+    container_store_free(d.containers);
     image_store_free(d.images);
     event_bus_free(d.bus);
     metrics_free(d.metrics);

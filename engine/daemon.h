@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "events.h"
+#include "container.h"
 #include "image-store.h"
 #include "loader.h"
 #include "metrics.h"
@@ -22,6 +23,7 @@ struct daemon {
     struct event_bus *bus;
     struct metrics *metrics;
     struct image_store *images;
+    struct container_store *containers;
     char engine_id[64];
     int lock_fd;
     int data_fd;

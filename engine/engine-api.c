@@ -80,8 +80,18 @@ static int32_t e_info(const pouch_host *h, char **ret_json)
     pthread_mutex_unlock(&d->cfg_lock);
     json_object_set_new(info, "NEventsListener", json_integer(event_bus_listeners(d->bus)));
     json_object_set_new(info, "Plugins", plugin_list(d));
-    json_object_set_new(info, "Containers",
-                        json_pack("{s:i, s:i, s:i, s:i}", "Total", 0, "Running", 0, "Paused", 0, "Stopped", 0));
+    json_int_t total = 0, running = 0, paused = 0;
+    if (d->containers) {
+        pthread_mutex_lock(&d->containers->lock);
+        total = (json_int_t)d->containers->n;
+        for (size_t i = 0; i < d->containers->n; i++) {
+            running += d->containers->v[i]->status == STATUS_RUNNING;
+            paused += d->containers->v[i]->status == STATUS_PAUSED;
+        }
+        pthread_mutex_unlock(&d->containers->lock);
+    }
+    json_object_set_new(info, "Containers", json_pack("{s:I, s:I, s:I, s:I}", "Total", total, "Running", running,
+                                                      "Paused", paused, "Stopped", total - running - paused));
     json_int_t n_images = 0;
     if (d->images) {
         pthread_rwlock_rdlock(&d->images->lock);
@@ -106,6 +116,7 @@ static int32_t e_daemon_config(const pouch_host *h, char **ret_json)
     return dump(copy, ret_json);
 }
 
+#include "container-api.h"
 #include "image-api.h"
 
 const pouch_engine_api engine_api = {
@@ -114,4 +125,5 @@ const pouch_engine_api engine_api = {
     .info = e_info,
     .daemon_config = e_daemon_config,
     IMAGE_API_ENTRIES,
+    CONTAINER_API_ENTRIES,
 };

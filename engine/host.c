@@ -7,6 +7,7 @@
 
 #include "daemon.h"
 #include "error.h"
+#include "lifecycle.h"
 #include "log.h"
 
 static struct plugin *plugin_of(const pouch_host *h)
@@ -96,6 +97,15 @@ static int32_t h_metric_add(const pouch_host *h, const char *name, const char *l
     return p ? metrics_update(p->daemon->metrics, name, labels, delta, true) : -EINVAL;
 }
 
+static int32_t h_container_exited(const pouch_host *h, const char *id, const char *status_json)
+{
+    struct plugin *p = plugin_of(h);
+    if (!p || !id || !p->daemon->containers)
+        return err_set(-EINVAL, "container_exited: no container id or no container store");
+    ctr_exited(p->daemon->containers, id, status_json);
+    return 0;
+}
+
 static void h_free(void *ptr)
 {
     free(ptr);
@@ -123,5 +133,6 @@ void host_setup(struct plugin *p, struct daemon *d)
         .metric_add = h_metric_add,
         .free = h_free,
         .engine = p->desc.kind == POUCH_KIND_FRONTEND ? &engine_api : NULL,
+        .container_exited = h_container_exited,
     };
 }

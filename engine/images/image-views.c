@@ -226,7 +226,7 @@ static json_t *graph_driver(struct image_store *s, const struct image *img)
 
 /* A container config in dockerd's full shape and key order, whatever subset
  * the image's JSON had. */
-static json_t *full_container_config(json_t *c)
+json_t *image_full_container_config(json_t *c)
 {
     static const struct {
         const char *key;
@@ -282,9 +282,9 @@ int image_view_inspect(struct image_store *s, const char *name, json_t **ret)
     json_t *out = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "Id", img->id, "RepoTags",
                             familiar_list(img->refs), "RepoDigests", familiar_list(img->digests), "Parent", img->parent,
                             "Comment", str_or_empty(c, "comment"), "Created", str_or_empty(c, "created"), "Container",
-                            str_or_empty(c, "container"), "ContainerConfig", full_container_config(cconfig),
+                            str_or_empty(c, "container"), "ContainerConfig", image_full_container_config(cconfig),
                             "DockerVersion", str_or_empty(c, "docker_version"), "Author", str_or_empty(c, "author"),
-                            "Config", full_container_config(config), "Architecture", str_or_empty(c, "architecture"));
+                            "Config", image_full_container_config(config), "Architecture", str_or_empty(c, "architecture"));
     if (!out)
         return err_set(-ENOMEM, "image %s: out of memory", img->id);
     if (json_is_string(json_object_get(c, "variant")))

@@ -16,4 +16,7 @@ int image_view_history(struct image_store *s, const char *name, json_t **ret);
 /* {"LayersSize": N, "Images": [list entries with SharedSize and Containers]} */
 int image_view_disk_usage(struct image_store *s, json_t **ret);
 
+/* A container Config in dockerd's full shape and key order. New reference. */
+json_t *image_full_container_config(json_t *c);
+
 #endif

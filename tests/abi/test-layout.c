@@ -77,7 +77,8 @@ static void host(void **state)
     PIN(pouch_host, metric_add, 104);
     PIN(pouch_host, free, 112);
     PIN(pouch_host, engine, 120);
-    END_1_0(pouch_host, engine, 128);
+    PIN(pouch_host, container_exited, 128);
+    END_1_0(pouch_host, container_exited, 136);
 }
 
 static void engine(void **state)
@@ -97,7 +98,21 @@ static void engine(void **state)
     PIN(pouch_engine_api, image_remove, 88);
     PIN(pouch_engine_api, image_prune, 96);
     PIN(pouch_engine_api, disk_usage, 104);
-    END_1_0(pouch_engine_api, disk_usage, 112);
+    PIN(pouch_engine_api, container_create, 112);
+    PIN(pouch_engine_api, container_start, 120);
+    PIN(pouch_engine_api, container_stop, 128);
+    PIN(pouch_engine_api, container_kill, 136);
+    PIN(pouch_engine_api, container_restart, 144);
+    PIN(pouch_engine_api, container_wait, 152);
+    PIN(pouch_engine_api, container_remove, 160);
+    PIN(pouch_engine_api, container_rename, 168);
+    PIN(pouch_engine_api, container_prune, 176);
+    PIN(pouch_engine_api, container_list, 184);
+    PIN(pouch_engine_api, container_inspect, 192);
+    PIN(pouch_engine_api, container_logs, 200);
+    PIN(pouch_engine_api, container_attach, 208);
+    PIN(pouch_engine_api, container_resize, 216);
+    END_1_0(pouch_engine_api, container_resize, 224);
 }
 
 static void ops_tables(void **state)
@@ -111,10 +126,23 @@ static void ops_tables(void **state)
     PIN(pouch_monitor_ops, on_event, 8);
     END_1_0(pouch_frontend_ops, stop, 24);
     END_1_0(pouch_monitor_ops, on_event, 16);
-    END_1_0(pouch_runtime_ops, reserved, 8);
+    PIN(pouch_runtime_ops, create, 8);
+    PIN(pouch_runtime_ops, start, 16);
+    PIN(pouch_runtime_ops, kill, 24);
+    PIN(pouch_runtime_ops, destroy, 32);
+    PIN(pouch_runtime_ops, state, 40);
+    PIN(pouch_runtime_ops, attach_path, 48);
+    PIN(pouch_runtime_ops, resize, 56);
+    PIN(pouch_runtime_ops, list, 64);
+    PIN(pouch_runtime_ops, free, 72);
+    END_1_0(pouch_runtime_ops, free, 80);
     END_1_0(pouch_network_ops, reserved, 8);
     END_1_0(pouch_volume_ops, reserved, 8);
-    END_1_0(pouch_log_ops, reserved, 8);
+    PIN(pouch_log_ops, writer_open, 8);
+    PIN(pouch_log_ops, writer_write, 16);
+    PIN(pouch_log_ops, writer_close, 24);
+    PIN(pouch_log_ops, read, 32);
+    END_1_0(pouch_log_ops, read, 40);
     END_1_0(pouch_hook_ops, reserved, 8);
 }
 
@@ -133,6 +161,8 @@ static void constants(void **state)
     assert_int_equal(POUCH_LOG_WARN, 4);
     assert_int_equal(POUCH_LOG_INFO, 6);
     assert_int_equal(POUCH_LOG_DEBUG, 7);
+    assert_int_equal(POUCH_LOG_STDOUT, 1);
+    assert_int_equal(POUCH_LOG_STDERR, 2);
 }
 
 int main(void)

@@ -67,6 +67,50 @@ typedef struct pouch_engine_api {
     int32_t (*image_prune)(const struct pouch_host *host, const char *options_json, char **ret_json);
     /* 1.0: {"LayersSize", "Images":[…]} for GET /system/df. */
     int32_t (*disk_usage)(const struct pouch_host *host, char **ret_json);
+
+    /* Containers. id is a full or unique short ID or a name (with or without
+     * the leading "/"). Shapes are the Docker Engine API 1.41's. */
+
+    /* 1.0: create from a POST /containers/create body; name may be NULL or "".
+     * *ret_json {"Id","Warnings":[…]}. */
+    int32_t (*container_create)(const struct pouch_host *host, const char *name, const char *config_json,
+                                char **ret_json);
+    /* 1.0: start (a running container: -EALREADY, which the frontend turns into 304). */
+    int32_t (*container_start)(const struct pouch_host *host, const char *id);
+    /* 1.0: stop: the stop signal, then SIGKILL after timeout seconds
+     * (-1: the container's StopTimeout or 10). Stopped already: -EALREADY. */
+    int32_t (*container_stop)(const struct pouch_host *host, const char *id, int32_t timeout);
+    /* 1.0: send signal ("KILL", "SIGTERM", "9"; NULL = KILL). */
+    int32_t (*container_kill)(const struct pouch_host *host, const char *id, const char *signal);
+    /* 1.0: stop (as container_stop) then start. */
+    int32_t (*container_restart)(const struct pouch_host *host, const char *id, int32_t timeout);
+    /* 1.0: block until condition ("not-running" default, "next-exit",
+     * "removed"); *ret_json {"StatusCode":N,"Error":null|{"Message":…}}. */
+    int32_t (*container_wait)(const struct pouch_host *host, const char *id, const char *condition, char **ret_json);
+    /* 1.0: remove (force: kill a running one first; volumes: remove anonymous volumes). */
+    int32_t (*container_remove)(const struct pouch_host *host, const char *id, int32_t force, int32_t volumes);
+    /* 1.0: rename to new_name. */
+    int32_t (*container_rename)(const struct pouch_host *host, const char *id, const char *new_name);
+    /* 1.0: remove stopped containers; filters_json is the map form. *ret_json
+     * {"ContainersDeleted":[…]|null,"SpaceReclaimed":N}. */
+    int32_t (*container_prune)(const struct pouch_host *host, const char *filters_json, char **ret_json);
+    /* 1.0: GET /containers/json; options_json {"all":bool,"limit":N,"size":bool,
+     * "filters":{…map form…}}. */
+    int32_t (*container_list)(const struct pouch_host *host, const char *options_json, char **ret_json);
+    /* 1.0: GET /containers/{id}/json; size = 1 adds SizeRw/SizeRootFs. */
+    int32_t (*container_inspect)(const struct pouch_host *host, const char *id, int32_t size, char **ret_json);
+    /* 1.0: write the container's logs to out_fd as GET /containers/{id}/logs
+     * sends them (docker stream frames unless the container has a tty).
+     * options_json {"stdout","stderr","since","until","tail","timestamps","follow"}
+     * (since/until in ns, tail -1 = all). With follow it returns when the
+     * container stops or *stop becomes non-zero. */
+    int32_t (*container_logs)(const struct pouch_host *host, const char *id, const char *options_json, int32_t out_fd,
+                              const volatile int32_t *stop);
+    /* 1.0: where to connect for the container's stdio (runtime.h explains the
+     * protocol): *ret_json {"path":"…","tty":bool}. */
+    int32_t (*container_attach)(const struct pouch_host *host, const char *id, char **ret_json);
+    /* 1.0: resize the container's tty. */
+    int32_t (*container_resize)(const struct pouch_host *host, const char *id, int32_t rows, int32_t cols);
 } pouch_engine_api;
 
 #define POUCH_ENGINE_HAS(api, m) POUCH_HAS(api, struct pouch_engine_api, m)

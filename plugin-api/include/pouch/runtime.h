@@ -1,5 +1,8 @@
-/* Runtime plugins isolate containers (namespaces, micro-VMs ...). The engine hands a runtime an OCI runtime spec; the runtime creates, starts, signals and deletes the container it describes.
- * Methods arrive in later minor versions; the table only grows at its end. */
+/* Runtime plugins isolate containers (namespaces, micro-VMs ...). The engine
+ * writes an OCI runtime bundle (config.json plus a root filesystem) and hands
+ * it to a runtime, which creates, starts, signals and deletes the container
+ * it describes. Containers must outlive the daemon: a runtime keeps each one
+ * in a monitor process of its own, and finds them again after a restart. */
 #ifndef POUCH_RUNTIME_H
 #define POUCH_RUNTIME_H
 
@@ -11,9 +14,41 @@
 extern "C" {
 #endif
 
+/* Every method takes the plugin's state (from init) first and returns >= 0
+ * or a negative errno after reporting detail with host->error. JSON results
+ * are allocated by the plugin and released with its free method. */
 typedef struct pouch_runtime_ops {
     uint32_t size;     /* 1.0: sizeof(struct pouch_runtime_ops) as built */
     uint32_t reserved; /* 1.0: 0 */
+    /* 1.0: create container id from bundle_dir (holding config.json; the
+     * root filesystem is the spec's root.path). options_json:
+     * {"log":{"driver":"json-file","path":"…","opts":{…}},"stdin":bool,"tty":bool,
+     *  "exit_file":"…"}. The process is set up but not started. */
+    int32_t (*create)(void *state, const char *id, const char *bundle_dir, const char *options_json);
+    /* 1.0: start the created process. */
+    int32_t (*start)(void *state, const char *id);
+    /* 1.0: send signal to the container's init (all = 1: to every process). */
+    int32_t (*kill)(void *state, const char *id, int32_t signal, int32_t all);
+    /* 1.0: remove a stopped container's runtime state (force = 1: kill it first).
+     * (Not named delete: the header must compile as C++.) */
+    int32_t (*destroy)(void *state, const char *id, int32_t force);
+    /* 1.0: {"status":"created"|"running"|"paused"|"stopped","pid":N,"exit_code":N,
+     * "oom_killed":bool,"started_at":ns,"finished_at":ns,"error":"…"} */
+    int32_t (*state)(void *state, const char *id, char **ret_json);
+    /* 1.0: a unix socket path whose connections carry the container's stdio:
+     * after connecting, the client writes one JSON line
+     * {"stdin":bool,"stdout":bool,"stderr":bool,"stream":bool} and then reads
+     * output (raw for a tty; else frames with docker's 8-byte header:
+     * stream byte 1/2, 3 zero bytes, big-endian uint32 length) and may write
+     * stdin bytes; shutting down its write side closes the container's stdin. */
+    int32_t (*attach_path)(void *state, const char *id, char **ret_path);
+    /* 1.0: resize the container's terminal. */
+    int32_t (*resize)(void *state, const char *id, int32_t rows, int32_t cols);
+    /* 1.0: the containers this runtime still has, after a daemon restart:
+     * [{"id":"…","status":…}] as in state. */
+    int32_t (*list)(void *state, char **ret_json);
+    /* 1.0: free a JSON or path string returned by a method above. */
+    void (*free)(void *state, void *ptr);
 } pouch_runtime_ops;
 
 #ifdef __cplusplus

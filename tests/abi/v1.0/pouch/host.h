@@ -88,6 +88,10 @@ typedef struct pouch_host {
     void (*free)(void *ptr);
     /* 1.0: the engine API (engine.h); set for frontend plugins, else NULL. */
     const struct pouch_engine_api *engine;
+    /* 1.0: runtimes report that container id's process ended, from any
+     * thread: status_json {"exit_code":N,"oom_killed":bool,"finished_at":ns,
+     * "error":"…"}. Safe to call while the engine is calling the runtime. */
+    int32_t (*container_exited)(const struct pouch_host *host, const char *id, const char *status_json);
 } pouch_host;
 
 /* True when table t (starting with uint32_t size) has member m. */

@@ -1,0 +1,248 @@
+/* A container's root filesystem and generated /etc files: an overlay of its
+ * image's snapshots plus its own upper dir, mounted by pouchd (never inside
+ * the container's namespaces) and unmounted when it stops. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive-load.h"
+#include "cleanup.h"
+#include "container.h"
+#include "daemon.h"
+#include "error.h"
+#include "log.h"
+#include "rootfs.h"
+
+int rootfs_mount(struct container_store *s, struct container *c)
+{
+    if (c->rootfs_mounted)
+        return 0;
+    struct daemon *d = s->daemon;
+    const char *image_id = json_string_value(json_object_get(c->rec, "Image"));
+    char upper[4096], work[4096], target[4096];
+    container_data_path(s, c, "upper", upper, sizeof(upper));
+    container_data_path(s, c, "work", work, sizeof(work));
+    container_run_path(s, c, "rootfs", target, sizeof(target));
+    mkdir_p(upper, 0755);
+    mkdir_p(work, 0700);
+    mkdir_p(target, 0755);
+
+    _cleanup_free_ char *lower = NULL;
+    pthread_rwlock_rdlock(&d->images->lock);
+    struct image *img = NULL;
+    int r = image_lookup(d->images, image_id, &img);
+    for (size_t i = r >= 0 ? img->n_layers : 0; i-- > 0;) {
+        char *p = NULL, *joined = NULL;
+        layer_diff_path(&d->images->layers, img->layers[i], &p);
+        if (p && asprintf(&joined, "%s%s%s", lower ? lower : "", lower ? ":" : "", p) >= 0) {
+            free(lower);
+            lower = joined;
+        }
+        free(p);
+    }
+    pthread_rwlock_unlock(&d->images->lock);
+    if (r < 0)
+        return err_set(r, "container %.12s: its image %s is gone: %s", c->id, image_id, err_get());
+    if (!lower)
+        return err_set(-EINVAL, "container %.12s: its image has no layers", c->id);
+    _cleanup_free_ char *opts = NULL;
+    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work) < 0)
+        return err_set(-ENOMEM, "container %.12s: out of memory", c->id);
+    if (strlen(opts) >= 4096)
+        return err_set(-E2BIG, "container %.12s: its image has too many layers for one overlay mount", c->id);
+    if (mount("overlay", target, "overlay", 0, opts) < 0)
+        return err_set(-errno, "container %.12s: mounting its root filesystem: %s", c->id, strerror(errno));
+    c->rootfs_mounted = true;
+    return 0;
+}
+
+int rootfs_unmount(struct container_store *s, struct container *c)
+{
+    char target[4096];
+    container_run_path(s, c, "rootfs", target, sizeof(target));
+    if (umount2(target, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        return err_set(-errno, "container %.12s: unmounting its root filesystem: %s", c->id, strerror(errno));
+    c->rootfs_mounted = false;
+    return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    size_t len = strlen(text);
+    return write(fd, text, len) == (ssize_t)len ? 0 : -EIO;
+}
+
+static int copy_file(const char *from, const char *to, const char *fallback)
+{
+    _cleanup_free_ char *text = NULL;
+    _cleanup_fclose_ FILE *f = fopen(from, "re");
+    size_t cap = 0;
+    if (f && getdelim(&text, &cap, '\0', f) < 0) {
+        free(text);
+        text = NULL;
+    }
+    return write_file(to, text ? text : fallback);
+}
+
+int rootfs_write_etc(struct container_store *s, struct container *c)
+{
+    json_t *config = json_object_get(c->rec, "Config");
+    json_t *hc = json_object_get(c->rec, "HostConfig");
+    const char *hostname = json_string_value(json_object_get(config, "Hostname"));
+    const char *domain = json_string_value(json_object_get(config, "Domainname"));
+    bool host_net = strcmp(json_string_value(json_object_get(hc, "NetworkMode")) ?: "", "host") == 0;
+    char path[4096], text[2048];
+    int r;
+    container_data_path(s, c, "hostname", path, sizeof(path));
+    snprintf(text, sizeof(text), "%s\n", hostname ? hostname : "");
+    if ((r = write_file(path, text)) < 0)
+        return err_set(r, "container %.12s: writing %s: %s", c->id, path, strerror(-r));
+    container_data_path(s, c, "hosts", path, sizeof(path));
+    if (host_net) {
+        r = copy_file("/etc/hosts", path, "127.0.0.1\tlocalhost\n");
+    } else {
+        char fqdn[600] = "";
+        if (domain && *domain)
+            snprintf(fqdn, sizeof(fqdn), "%s.%s ", hostname, domain);
+        snprintf(text, sizeof(text),
+                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+                 "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t%s%s\n",
+                 fqdn, hostname ? hostname : "");
+        r = write_file(path, text);
+        size_t k;
+        json_t *e;
+        _cleanup_fclose_ FILE *f = r >= 0 ? fopen(path, "ae") : NULL;
+        json_array_foreach(json_object_get(hc, "ExtraHosts"), k, e)
+        {
+            const char *h = json_string_value(e);
+            const char *colon = h ? strchr(h, ':') : NULL;
+            if (f && colon)
+                fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - h), h);
+        }
+    }
+    if (r < 0)
+        return err_set(r, "container %.12s: writing %s: %s", c->id, path, strerror(-r));
+    container_data_path(s, c, "resolv.conf", path, sizeof(path));
+    if ((r = copy_file("/etc/resolv.conf", path, "")) < 0)
+        return err_set(r, "container %.12s: writing %s: %s", c->id, path, strerror(-r));
+    return 0;
+}
+
+/* Find name (or a numeric id) in a passwd/group style file inside the root. */
+static int lookup_db(int root_fd, const char *file, const char *name, char **ret_fields, size_t nfields)
+{
+    int fd = open_beneath(root_fd, file, O_RDONLY);
+    if (fd < 0)
+        return fd;
+    _cleanup_fclose_ FILE *f = fdopen(fd, "re");
+    if (!f) {
+        close(fd);
+        return -errno;
+    }
+    char line[1024];
+    bool numeric = name[0] >= '0' && name[0] <= '9';
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *fields[8] = {0};
+        size_t n = 0;
+        char *p = line;
+        while (n < 8) {
+            fields[n++] = p;
+            char *colon = strchr(p, ':');
+            if (!colon)
+                break;
+            *colon = '\0';
+            p = colon + 1;
+        }
+        if (n < nfields)
+            continue;
+        if (strcmp(fields[0], name) == 0 || (numeric && strcmp(fields[2], name) == 0)) {
+            for (size_t i = 0; i < nfields; i++)
+                ret_fields[i] = strdup(fields[i]);
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret_uid, int *ret_gid, json_t **ret_gids)
+{
+    char root[4096];
+    container_run_path(s, c, "rootfs", root, sizeof(root));
+    _cleanup_close_ int root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const char *spec = json_string_value(json_object_get(json_object_get(c->rec, "Config"), "User"));
+    char user[256] = "0", group[256] = "";
+    if (spec && *spec) {
+        const char *colon = strchr(spec, ':');
+        snprintf(user, sizeof(user), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
+        if (colon)
+            snprintf(group, sizeof(group), "%s", colon + 1);
+    }
+    int uid = 0, gid = 0;
+    char *pw[4] = {0};
+    int r = root_fd >= 0 ? lookup_db(root_fd, "etc/passwd", user, pw, 4) : -ENOENT;
+    if (r >= 0) {
+        uid = atoi(pw[2]);
+        gid = atoi(pw[3]);
+    } else if (all_digits(user)) {
+        uid = atoi(user);
+    } else {
+        return err_set(-EINVAL, "unable to find user %s: no matching entries in passwd file", user);
+    }
+    if (group[0]) {
+        char *gr[3] = {0};
+        int q = root_fd >= 0 ? lookup_db(root_fd, "etc/group", group, gr, 3) : -ENOENT;
+        if (q >= 0)
+            gid = atoi(gr[2]);
+        else if (all_digits(group))
+            gid = atoi(group);
+        else
+            r = err_set(-EINVAL, "unable to find group %s: no matching entries in group file", group);
+        for (int i = 0; i < 3; i++)
+            free(gr[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        free(pw[i]);
+    if (r < 0 && !all_digits(user))
+        return r;
+    json_t *gids = json_array();
+    size_t k;
+    json_t *g;
+    json_array_foreach(json_object_get(json_object_get(c->rec, "HostConfig"), "GroupAdd"), k, g)
+    {
+        const char *name = json_string_value(g);
+        char *gr[3] = {0};
+        if (name && all_digits(name))
+            json_array_append_new(gids, json_integer(atoi(name)));
+        else if (name && root_fd >= 0 && lookup_db(root_fd, "etc/group", name, gr, 3) >= 0)
+            json_array_append_new(gids, json_integer(atoi(gr[2])));
+        else {
+            json_decref(gids);
+            return err_set(-EINVAL, "unable to find group %s: no matching entries in group file", name ? name : "?");
+        }
+        for (int i = 0; i < 3; i++)
+            free(gr[i]);
+    }
+    *ret_uid = uid;
+    *ret_gid = gid;
+    *ret_gids = gids;
+    return 0;
+}
