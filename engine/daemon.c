@@ -211,11 +211,13 @@ static int bring_up(struct daemon *d)
     if (r < 0)
         return r;
     d->pidfile_written = true;
-    r = plugins_start(d);
+    r = plugins_init(d);
     if (r < 0)
         return r;
-    /* Runtimes are up: find the containers that outlived the last daemon. */
-    return ctr_restore(d->containers);
+    /* Runtimes are up: find the containers that outlived the last daemon
+     * before any client can see a half-restored list. */
+    r = ctr_restore(d->containers);
+    return r < 0 ? r : plugins_serve(d);
 }
 
 int daemon_main(struct cmdline *cmd)

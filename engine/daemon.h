@@ -39,6 +39,9 @@ int daemon_list_plugins(struct cmdline *cmd);
 
 /* lifecycle.c */
 int plugin_prepare(struct daemon *d, struct plugin *p);
+int plugins_init(struct daemon *d);
+int plugins_serve(struct daemon *d);
+/* plugins_init then plugins_serve */
 int plugins_start(struct daemon *d);
 void plugins_stop_frontends(struct daemon *d);
 void plugins_fini(struct daemon *d);

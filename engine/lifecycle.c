@@ -85,8 +85,8 @@ void plugins_fini(struct daemon *d)
     }
 }
 
-/* Init back ends in load order, then front ends, then start front ends. */
-int plugins_start(struct daemon *d)
+/* Init back ends in load order, then front ends; start nothing yet. */
+int plugins_init(struct daemon *d)
 {
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < d->plugins.n; i++) {
@@ -97,6 +97,12 @@ int plugins_start(struct daemon *d)
             if (r < 0)
                 return r;
         }
+    return 0;
+}
+
+/* Open the front ends to clients: the last step of start-up. */
+int plugins_serve(struct daemon *d)
+{
     for (size_t i = 0; i < d->plugins.n; i++) {
         struct plugin *p = d->plugins.v[i];
         const pouch_frontend_ops *ops = p->desc.ops;
@@ -112,6 +118,12 @@ int plugins_start(struct daemon *d)
         p->started = true;
     }
     return 0;
+}
+
+int plugins_start(struct daemon *d)
+{
+    int r = plugins_init(d);
+    return r < 0 ? r : plugins_serve(d);
 }
 
 void plugins_publish_enabled(struct daemon *d)
