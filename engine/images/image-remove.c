@@ -216,7 +216,7 @@ int image_prune(struct image_store *s, bool all, json_t *filters, int64_t until,
             bool dangling = json_array_size(img->refs) == 0 && json_array_size(img->digests) == 0;
             if ((!all && !dangling) || used_by_container(s, img, NULL, 0) || has_children(s, img))
                 continue;
-            if (until > 0 && img->created >= until)
+            if (until > 0 && img->created / 1000000000LL >= until)
                 continue;
             if (!labels_match(img, filters))
                 continue;

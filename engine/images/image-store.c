@@ -70,13 +70,22 @@ void image_familiar_ref(const char *full, char *buf, size_t cap)
     reference_familiar_string(&r, buf, cap);
 }
 
+/* Unix ns from the config's RFC 3339 "created" (fraction kept: two images
+ * made in the same second still order by before/since). */
 static int64_t parse_created(json_t *config)
 {
     const char *c = json_string_value(json_object_get(config, "created"));
     struct tm tm = {0};
-    if (!c || !strptime(c, "%Y-%m-%dT%H:%M:%S", &tm))
+    const char *rest = c ? strptime(c, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (!rest)
         return 0;
-    return (int64_t)timegm(&tm);
+    int64_t ns = (int64_t)timegm(&tm) * 1000000000LL;
+    if (*rest == '.') {
+        int64_t scale = 100000000;
+        for (rest++; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
+            ns += (*rest - '0') * scale;
+    }
+    return ns;
 }
 
 /* Persist the image's record (not its tags; those live in repositories.json). */
@@ -340,8 +349,6 @@ int image_lookup(struct image_store *s, const char *name, struct image **ret)
         if (ref.digest[0]) {
             snprintf(path, sizeof(path), "%s@%s", full, ref.digest);
             img = find_ref(s, path, true);
-            if (!img) /* name@<image id> is accepted too */
-                img = find_id(s, ref.digest);
         } else {
             snprintf(path, sizeof(path), "%s:%s", full, ref.tag);
             img = find_ref(s, path, false);
@@ -387,11 +394,12 @@ void image_drop_ref(struct image_store *s, const char *full)
     }
 }
 
-static void set_ref(struct image_store *s, struct image *img, const char *full)
+static void set_ref(struct image_store *s, struct image *img, const char *full, bool by_tag)
 {
     image_drop_ref(s, full);
     json_array_append_new(strchr(full, '@') ? img->digests : img->refs, json_string(full));
-    img->last_tag_time = now_nano();
+    if (by_tag) /* dockerd's LastTagTime: docker tag only, not load */
+        img->last_tag_time = now_nano();
 }
 
 int image_store_add(struct image_store *s, const char *config, size_t config_len, struct image_layer_in *layers,
@@ -465,7 +473,7 @@ int image_store_add(struct image_store *s, const char *config, size_t config_len
     }
     size_t k;
     json_t *ref;
-    json_array_foreach(refs, k, ref) set_ref(s, img, json_string_value(ref));
+    json_array_foreach(refs, k, ref) set_ref(s, img, json_string_value(ref), false);
     r = save_record(s, img);
     if (r >= 0)
         r = image_save_repositories(s);
@@ -487,7 +495,7 @@ int image_tag(struct image_store *s, const char *source, const char *target)
         return r;
     if (strchr(full, '@'))
         return err_set(-EINVAL, "refusing to create a tag with a digest reference");
-    set_ref(s, img, full);
+    set_ref(s, img, full, true);
     r = save_record(s, img);
     return r < 0 ? r : image_save_repositories(s);
 }

@@ -22,7 +22,7 @@ struct image {
     struct layer **layers;  /* bottom first */
     size_t n_layers;
     uint64_t size;          /* sum of layer sizes */
-    int64_t created;        /* Unix seconds, from the config */
+    int64_t created;        /* Unix ns, from the config */
     int64_t last_tag_time;  /* Unix ns of the last tag change, 0 when never */
 };
 

@@ -42,9 +42,16 @@ static bool has_children(struct image_store *s, const struct image *img)
 
 /* dockerd lists an empty set as null, and an image with neither tags nor
  * digests as "<none>:<none>" / "<none>@<none>". */
-static json_t *list_entry(struct image_store *s, const struct image *img)
+static bool tag_matches(const char *full, json_t *patterns);
+
+static json_t *list_entry(struct image_store *s, const struct image *img, json_t *ref_patterns)
 {
     json_t *tags = familiar_list(img->refs);
+    if (ref_patterns) { /* dockerd lists only the tags the reference filter matched */
+        for (size_t k = json_array_size(img->refs); k-- > 0;)
+            if (!tag_matches(json_string_value(json_array_get(img->refs, k)), ref_patterns))
+                json_array_remove(tags, k);
+    }
     json_t *digests = familiar_list(img->digests);
     if (json_array_size(tags) == 0 && json_array_size(digests) == 0) {
         json_array_append_new(tags, json_string("<none>:<none>"));
@@ -59,7 +66,7 @@ static json_t *list_entry(struct image_store *s, const struct image *img)
         digests = json_null();
     }
     return json_pack("{s:i, s:I, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I}", "Containers", -1, "Created",
-                     (json_int_t)img->created, "Id", img->id, "Labels", labels_of(img), "ParentId", img->parent,
+                     (json_int_t)(img->created / 1000000000LL), "Id", img->id, "Labels", labels_of(img), "ParentId", img->parent,
                      "RepoDigests", digests, "RepoTags", tags, "SharedSize", (json_int_t)-1, "Size",
                      (json_int_t)img->size, "VirtualSize", (json_int_t)img->size);
 }
@@ -71,26 +78,29 @@ static json_t *filter(json_t *filters, const char *key)
     return json_is_object(f) && json_object_size(f) ? f : NULL;
 }
 
-static bool ref_matches(const struct image *img, json_t *patterns)
+static bool tag_matches(const char *full, json_t *patterns)
 {
+    struct reference ref;
+    if (reference_parse(full, &ref) < 0)
+        return false;
+    char name[1200], str[1200];
+    reference_familiar_name(&ref, name, sizeof(name));
+    reference_familiar_string(&ref, str, sizeof(str));
     const char *pat;
     json_t *unused;
     json_object_foreach(patterns, pat, unused)
     {
-        size_t k;
-        json_t *r;
-        json_array_foreach(img->refs, k, r)
-        {
-            struct reference ref;
-            if (reference_parse(json_string_value(r), &ref) < 0)
-                continue;
-            char name[1200], str[1200];
-            reference_familiar_name(&ref, name, sizeof(name));
-            reference_familiar_string(&ref, str, sizeof(str));
-            if (fnmatch(pat, name, FNM_PATHNAME) == 0 || fnmatch(pat, str, FNM_PATHNAME) == 0)
-                return true;
-        }
+        if (fnmatch(pat, name, FNM_PATHNAME) == 0 || fnmatch(pat, str, FNM_PATHNAME) == 0)
+            return true;
     }
+    return false;
+}
+
+static bool ref_matches(const struct image *img, json_t *patterns)
+{
+    size_t k;
+    json_t *r;
+    json_array_foreach(img->refs, k, r) if (tag_matches(json_string_value(r), patterns)) return true;
     return false;
 }
 
@@ -181,7 +191,7 @@ int image_view_list(struct image_store *s, json_t *options, json_t **ret)
             continue;
         if (label && !label_matches(img, label))
             continue;
-        json_array_append_new(out, list_entry(s, img));
+        json_array_append_new(out, list_entry(s, img, ref));
     }
     *ret = out;
     return 0;
@@ -334,7 +344,7 @@ int image_view_history(struct image_store *s, const char *name, json_t **ret)
     if (n == 0) /* images without history still show their layers */
         for (size_t i = 0; i < img->n_layers; i++)
             json_array_append_new(rows, json_pack("{s:s, s:I, s:s, s:n, s:I, s:s}", "Id", "<missing>", "Created",
-                                                  (json_int_t)img->created, "CreatedBy", "", "Tags", "Size",
+                                                  (json_int_t)(img->created / 1000000000LL), "CreatedBy", "", "Tags", "Size",
                                                   (json_int_t)img->layers[i]->size, "Comment", ""));
     for (size_t i = json_array_size(rows); i-- > 0;)
         json_array_append(out, json_array_get(rows, i));
@@ -363,7 +373,7 @@ int image_view_disk_usage(struct image_store *s, json_t **ret)
         for (size_t k = 0; k < img->n_layers; k++)
             if (img->layers[k]->refs > 1)
                 shared += img->layers[k]->size;
-        json_t *e = list_entry(s, img);
+        json_t *e = list_entry(s, img, NULL);
         json_object_set_new(e, "SharedSize", json_integer((json_int_t)shared));
         json_object_set_new(e, "Containers", json_integer(0));
         json_array_append_new(images, e);

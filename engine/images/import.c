@@ -225,6 +225,8 @@ int import_apply_change(json_t *config, const char *change)
         json_array_append_new(ob, json_string(args));
         return 0;
     }
+    for (char *p = instr; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     return err_set(-EINVAL, "%s is not a valid change command", instr);
 }
 
@@ -328,8 +330,9 @@ int image_import(struct image_store *s, int in_fd, json_t *options, char *ret_id
         layer_stage_discard(&s->layers, layer.stage);
         free(layer.stage);
     }
-    if (r < 0) {
-        /* the blob is referenced by no layer now */
+    {
+        /* A failed import, or one whose layer existed already (the same tree
+         * compressed differently), leaves our blob used by no layer. */
         pthread_rwlock_wrlock(&s->lock);
         bool used = false;
         for (size_t k = 0; k < s->layers.n; k++)

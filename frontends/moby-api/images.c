@@ -204,6 +204,17 @@ static int send_engine_error(struct request *req, int rc, const char *msg)
     return http_send_error(req, http_status_for_errno(rc), "%s", msg && *msg ? msg : strerror(-rc));
 }
 
+/* Serve a finished job's output lines. */
+static ssize_t read_buffer(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct job *j = cls;
+    if (pos >= j->out_len)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = j->out_len - (size_t)pos < max ? j->out_len - (size_t)pos : max;
+    memcpy(buf, j->out + pos, n);
+    return (ssize_t)n;
+}
+
 /* POST /images/load: always 200; failures are reported in the stream, as
  * dockerd does once it has started answering. */
 int handle_images_load(struct request *req)
@@ -219,8 +230,9 @@ int handle_images_load(struct request *req)
         json_auto_t *m = json_pack("{s:{s:s}, s:s}", "errorDetail", "message", j->err, "error", j->err);
         append_line(j, m);
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(j->out_len, j->out ? j->out : (char *)"",
-                                                                MHD_RESPMEM_MUST_COPY);
+    /* Chunked, as dockerd streams it: docker-py splits the JSON lines of a
+     * load reply only when it is chunked. */
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, read_buffer, j, NULL);
     if (!resp)
         return -ENOMEM;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");

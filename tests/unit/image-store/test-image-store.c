@@ -367,7 +367,7 @@ static void import_with_changes(void **state)
 
     json_t *cfg = json_object();
     assert_int_equal(import_apply_change(cfg, "ADD x y"), -EINVAL);
-    assert_non_null(strstr(err_get(), "ADD is not a valid change command"));
+    assert_non_null(strstr(err_get(), "add is not a valid change command"));
     json_decref(cfg);
 }
 
