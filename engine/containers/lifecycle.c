@@ -23,6 +23,7 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "error.h"
+#include "label-filter.h"
 #include "layer-store.h"
 #include "log.h"
 #include "rootfs.h"
@@ -222,10 +223,13 @@ static int validate_host_config(json_t *hc, json_t *warnings)
         json_array_append_new(warnings, json_string("negative oom_score_adj needs CAP_SYS_RESOURCE, which this "
                                                     "daemon lacks: the container keeps the daemon's own score"));
     const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
-    if (!net || !*net || !strcmp(net, "default") || !strcmp(net, "bridge"))
-        json_array_append_new(warnings, json_string("pouch has no bridge networking yet: the container gets its own "
-                                                    "network namespace with loopback only (as --network none)"));
-    else if (strcmp(net, "none") && strcmp(net, "host"))
+    if (!net || !*net || !strcmp(net, "default") || !strcmp(net, "bridge")) {
+        /* Not a create warning: the docker CLI would print it on every run. */
+        static int said;
+        if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+            log_info("pouch has no bridge networking yet: containers on the default network get their own network "
+                     "namespace with loopback only (as --network none)");
+    } else if (strcmp(net, "none") && strcmp(net, "host"))
         return err_set(-EINVAL, "network mode \"%s\" is not supported yet: use none, host or the default", net);
     return 0;
 }
@@ -1097,8 +1101,18 @@ int ctr_attach(struct container_store *s, const char *ref, json_t **ret)
     pthread_mutex_lock(&c->op);
     if (c->status == STATUS_EXITED || c->status == STATUS_DEAD)
         r = err_set(-EBUSY, "You cannot attach to a stopped container, start it first");
-    else if (c->status == STATUS_CREATED)
-        r = prepare(s, c); /* docker run attaches before it starts */
+    else if (c->status == STATUS_CREATED && prepare(s, c) < 0) {
+        /* docker run attaches before it starts: a container that cannot be
+         * set up still attaches (to nothing), and start reports the error,
+         * whose text decides docker's exit code (126/127). */
+        log_debug("container %.12s: attach before start: %s", c->id, err_get());
+        pthread_mutex_lock(&s->lock);
+        *ret = json_pack("{s:s, s:b}", "path", "", "tty", json_is_true(json_object_get(cfg_of(c), "Tty")));
+        pthread_mutex_unlock(&s->lock);
+        pthread_mutex_unlock(&c->op);
+        container_unref(s, c);
+        return 0;
+    }
     struct plugin *rt;
     const pouch_runtime_ops *ops;
     char *path = NULL;
@@ -1164,22 +1178,8 @@ int ctr_logs(struct container_store *s, const char *ref, json_t *options, int ou
 
 static bool prune_match(struct container *c, json_t *filters, int64_t until)
 {
-    json_t *labels = json_object_get(cfg_of(c), "Labels");
-    const char *keys[2] = {"label", "label!"};
-    for (int neg = 0; neg < 2; neg++) {
-        const char *expr;
-        json_t *unused;
-        json_object_foreach(json_object_get(filters, keys[neg]), expr, unused)
-        {
-            const char *eq = strchr(expr, '=');
-            char k[512];
-            snprintf(k, sizeof(k), "%.*s", eq ? (int)(eq - expr) : (int)strlen(expr), expr);
-            json_t *v = json_object_get(labels, k);
-            bool hit = v && (!eq || (json_is_string(v) && !strcmp(json_string_value(v), eq + 1)));
-            if (hit == (neg == 1))
-                return false;
-        }
-    }
+    if (!labels_match(json_object_get(cfg_of(c), "Labels"), filters))
+        return false;
     if (until > 0 && parse_time(json_string_value(json_object_get(c->rec, "Created"))) / 1000000000LL >= until)
         return false;
     return true;

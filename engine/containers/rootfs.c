@@ -36,15 +36,8 @@ int rootfs_mount(struct container_store *s, struct container *c)
     pthread_rwlock_rdlock(&d->images->lock);
     struct image *img = NULL;
     int r = image_lookup(d->images, image_id, &img);
-    for (size_t i = r >= 0 ? img->n_layers : 0; i-- > 0;) {
-        char *p = NULL, *joined = NULL;
-        layer_diff_path(&d->images->layers, img->layers[i], &p);
-        if (p && asprintf(&joined, "%s%s%s", lower ? lower : "", lower ? ":" : "", p) >= 0) {
-            free(lower);
-            lower = joined;
-        }
-        free(p);
-    }
+    if (r >= 0)
+        lower = image_lowerdir(d->images, img, 0);
     pthread_rwlock_unlock(&d->images->lock);
     if (r < 0)
         return err_set(r, "container %.12s: its image %s is gone: %s", c->id, image_id, err_get());

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "host-config-template.h"
 #include "image-views.h"
+#include "label-filter.h"
 #include "reference.h"
 
 void view_complete_config(json_t *config)
@@ -134,16 +135,7 @@ static json_t *graph_driver(struct container_store *s, struct container *c)
     struct daemon *d = s->daemon;
     pthread_rwlock_rdlock(&d->images->lock);
     if (image_lookup(d->images, json_string_value(json_object_get(c->rec, "Image")), &img) >= 0) {
-        _cleanup_free_ char *lower = NULL;
-        for (size_t i = img->n_layers; i-- > 0;) {
-            char *p = NULL, *joined = NULL;
-            layer_diff_path(&d->images->layers, img->layers[i], &p);
-            if (p && asprintf(&joined, "%s%s%s", lower ? lower : "", lower ? ":" : "", p) >= 0) {
-                free(lower);
-                lower = joined;
-            }
-            free(p);
-        }
+        _cleanup_free_ char *lower = image_lowerdir(d->images, img, 0);
         if (lower)
             json_object_set_new(data, "LowerDir", json_string(lower));
     }
@@ -342,16 +334,6 @@ static bool m_name(struct container *c, const char *v)
     return strstr(n, v[0] == '/' ? v + 1 : v) != NULL; /* dockerd matches names as a regexp; substring here */
 }
 
-static bool m_label(struct container *c, const char *expr)
-{
-    json_t *labels = json_object_get(json_object_get(c->rec, "Config"), "Labels");
-    const char *eq = strchr(expr, '=');
-    char k[512];
-    snprintf(k, sizeof(k), "%.*s", eq ? (int)(eq - expr) : (int)strlen(expr), expr);
-    json_t *v = json_object_get(labels, k);
-    return v && (!eq || (json_is_string(v) && !strcmp(json_string_value(v), eq + 1)));
-}
-
 static bool m_status(struct container *c, const char *v)
 {
     return strcmp(container_status_name(c->status), v) == 0;
@@ -456,9 +438,7 @@ int view_list(struct container_store *s, json_t *options, json_t **ret)
             continue;
         if ((f = json_object_get(filters, "ancestor")) && json_object_size(f) && !any_key(f, m_ancestor, c))
             continue;
-        bool labels_ok = true;
-        json_object_foreach(json_object_get(filters, "label"), v, unused) labels_ok &= m_label(c, v);
-        if (!labels_ok)
+        if (!labels_match(json_object_get(json_object_get(c->rec, "Config"), "Labels"), filters))
             continue;
         json_array_append_new(out, list_entry(s, c, size));
         if (limit > 0 && (json_int_t)json_array_size(out) >= limit)

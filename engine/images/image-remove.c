@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "image-store.h"
+#include "label-filter.h"
 #include "reference.h"
 
 static const char *hex_of(const char *digest)
@@ -181,29 +182,6 @@ int image_remove(struct image_store *s, const char *name, bool force, bool nopru
     return 0;
 }
 
-/* label filters: {"label": {"k": true, "k=v": true}} keep images matching all;
- * {"label!": ...} keep images matching none. */
-static bool labels_match(const struct image *img, json_t *filters)
-{
-    json_t *labels = json_object_get(json_object_get(img->config, "config"), "Labels");
-    const char *keys[2] = {"label", "label!"};
-    for (int neg = 0; neg < 2; neg++) {
-        const char *expr;
-        json_t *unused;
-        json_object_foreach(json_object_get(filters, keys[neg]), expr, unused)
-        {
-            char k[512];
-            const char *eq = strchr(expr, '=');
-            snprintf(k, sizeof(k), "%.*s", eq ? (int)(eq - expr) : (int)strlen(expr), expr);
-            json_t *v = json_object_get(labels, k);
-            bool hit = v && (!eq || (json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0));
-            if (hit == (neg == 1))
-                return false;
-        }
-    }
-    return true;
-}
-
 int image_prune(struct image_store *s, bool all, json_t *filters, int64_t until, json_t **ret_report)
 {
     json_auto_t *deleted = json_array();
@@ -218,7 +196,7 @@ int image_prune(struct image_store *s, bool all, json_t *filters, int64_t until,
                 continue;
             if (until > 0 && img->created / 1000000000LL >= until)
                 continue;
-            if (!labels_match(img, filters))
+            if (!labels_match(json_object_get(json_object_get(img->config, "config"), "Labels"), filters))
                 continue;
             untag_all(img, deleted);
             int r = delete_image(s, img, deleted, &reclaimed);

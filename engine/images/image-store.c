@@ -483,6 +483,21 @@ int image_store_add(struct image_store *s, const char *config, size_t config_len
     return 0;
 }
 
+char *image_lowerdir(struct image_store *s, const struct image *img, size_t skip_top)
+{
+    char *lower = NULL;
+    for (size_t i = img->n_layers > skip_top ? img->n_layers - skip_top : 0; i-- > 0;) {
+        char *p = NULL, *joined = NULL;
+        layer_diff_path(&s->layers, img->layers[i], &p);
+        if (p && asprintf(&joined, "%s%s%s", lower ? lower : "", lower ? ":" : "", p) >= 0) {
+            free(lower);
+            lower = joined;
+        }
+        free(p);
+    }
+    return lower;
+}
+
 int image_tag(struct image_store *s, const char *source, const char *target)
 {
     struct image *img;

@@ -80,6 +80,10 @@ int image_normalize_ref(const char *name, char *ret_full, size_t cap);
 /* docker's familiar spelling of a full ref. */
 void image_familiar_ref(const char *full, char *buf, size_t cap);
 
+/* The overlay lowerdir of img: its layers' diff dirs, top first, leaving out
+ * the skip_top topmost. NULL when none; caller frees. Lock held. */
+char *image_lowerdir(struct image_store *s, const struct image *img, size_t skip_top);
+
 /* Shared by the store's own files (image-store.c, image-remove.c). */
 void image_short_id(const char *id, char *buf13);
 void image_gc_layers(struct image_store *s, json_t *report, uint64_t *reclaimed);

@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "label-filter.h"
 #include "reference.h"
 
 static json_t *familiar_list(json_t *full_refs)
@@ -104,23 +105,6 @@ static bool ref_matches(const struct image *img, json_t *patterns)
     return false;
 }
 
-static bool label_matches(const struct image *img, json_t *exprs)
-{
-    json_t *labels = json_object_get(json_object_get(img->config, "config"), "Labels");
-    const char *expr;
-    json_t *unused;
-    json_object_foreach(exprs, expr, unused)
-    {
-        const char *eq = strchr(expr, '=');
-        char key[512];
-        snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - expr) : (int)strlen(expr), expr);
-        json_t *v = json_object_get(labels, key);
-        if (!v || (eq && (!json_is_string(v) || strcmp(json_string_value(v), eq + 1) != 0)))
-            return false;
-    }
-    return true;
-}
-
 static const char *valid_filters[] = {"dangling", "label", "before", "since", "reference"};
 
 /* The Created time of the image named by each value of a before/since filter. */
@@ -171,7 +155,7 @@ int image_view_list(struct image_store *s, json_t *options, json_t **ret)
         r = filter_time(s, sn, false, &since);
     if (r < 0)
         return r;
-    json_t *ref = filter(filters, "reference"), *label = filter(filters, "label");
+    json_t *ref = filter(filters, "reference");
 
     json_t *out = json_array();
     for (size_t i = 0; i < s->n; i++) {
@@ -189,7 +173,7 @@ int image_view_list(struct image_store *s, json_t *options, json_t **ret)
             continue;
         if (ref && !ref_matches(img, ref))
             continue;
-        if (label && !label_matches(img, label))
+        if (!labels_match(json_object_get(json_object_get(img->config, "config"), "Labels"), filters))
             continue;
         json_array_append_new(out, list_entry(s, img, ref));
     }
@@ -203,17 +187,7 @@ static json_t *graph_driver(struct image_store *s, const struct image *img)
     if (img->n_layers > 0) {
         char *top = NULL;
         layer_diff_path(&s->layers, img->layers[img->n_layers - 1], &top);
-        _cleanup_free_ char *lower = NULL;
-        for (size_t i = img->n_layers - 1; i-- > 0;) {
-            char *p = NULL;
-            layer_diff_path(&s->layers, img->layers[i], &p);
-            char *joined = NULL;
-            if (asprintf(&joined, "%s%s%s", lower ? lower : "", lower ? ":" : "", p ? p : "") >= 0) {
-                free(lower);
-                lower = joined;
-            }
-            free(p);
-        }
+        _cleanup_free_ char *lower = image_lowerdir(s, img, 1);
         if (lower)
             json_object_set_new(data, "LowerDir", json_string(lower));
         if (top) {

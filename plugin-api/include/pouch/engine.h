@@ -107,7 +107,8 @@ typedef struct pouch_engine_api {
     int32_t (*container_logs)(const struct pouch_host *host, const char *id, const char *options_json, int32_t out_fd,
                               const volatile int32_t *stop);
     /* 1.0: where to connect for the container's stdio (runtime.h explains the
-     * protocol): *ret_json {"path":"…","tty":bool}. */
+     * protocol): *ret_json {"path":"…","tty":bool}. An empty path means the
+     * container could not be set up: the stream is empty and start will say why. */
     int32_t (*container_attach)(const struct pouch_host *host, const char *id, char **ret_json);
     /* 1.0: resize the container's tty. */
     int32_t (*container_resize)(const struct pouch_host *host, const char *id, int32_t rows, int32_t cols);
