@@ -33,6 +33,20 @@ const struct route moby_routes[] = {
     {"GET", "/images/{name*}/history", handle_images_history, 0},
     {"POST", "/images/{name*}/tag", handle_images_tag, 0},
     {"DELETE", "/images/{name*}", handle_images_delete, 0},
+    {"POST", "/containers/create", handle_containers_create, ROUTE_BODY},
+    {"POST", "/containers/prune", handle_containers_prune, 0},
+    {"GET", "/containers/json", handle_containers_list, 0},
+    {"GET", "/containers/{id}/json", handle_containers_inspect, 0},
+    {"GET", "/containers/{id}/logs", handle_containers_logs, 0},
+    {"POST", "/containers/{id}/start", handle_containers_start, 0},
+    {"POST", "/containers/{id}/stop", handle_containers_stop, 0},
+    {"POST", "/containers/{id}/restart", handle_containers_restart, 0},
+    {"POST", "/containers/{id}/kill", handle_containers_kill, 0},
+    {"POST", "/containers/{id}/wait", handle_containers_wait, 0},
+    {"POST", "/containers/{id}/rename", handle_containers_rename, 0},
+    {"POST", "/containers/{id}/resize", handle_containers_resize, 0},
+    {"POST", "/containers/{id}/attach", handle_containers_attach, 0},
+    {"DELETE", "/containers/{id}", handle_containers_delete, 0},
 };
 const size_t moby_routes_n = ARRAY_SIZE(moby_routes);
 

@@ -132,4 +132,53 @@ int handle_info(struct request *req);
 int handle_events(struct request *req);
 void events_stop_all(struct server *srv);
 
+/* containers-parse.c: pure parsing for the /containers endpoints */
+/* strconv.Atoi: 0, or -EINVAL/-ERANGE with Go's message in msg. */
+int go_atoi(const char *text, long long *ret, char *msg, size_t cap);
+/* Locate the first JSON value in buf as Go's json.Decoder reads it; on a
+ * syntax error returns -EINVAL (-ENODATA when empty: "EOF") with Go's
+ * message in msg. */
+int go_json_first_value(const char *buf, size_t len, size_t *ret_start, size_t *ret_end, char *msg, size_t cap);
+/* "KILL", "SIGkill", "9", "RTMIN+3" -> signal number; -EINVAL otherwise. */
+int container_signal_parse(const char *text, int *ret_sig);
+#define DETACH_KEYS_MAX 32
+#define DETACH_KEYS_DEFAULT "ctrl-p,ctrl-q"
+/* "ctrl-p,ctrl-q" -> bytes; -EINVAL on an unknown key. */
+int detach_keys_parse(const char *text, unsigned char *buf, size_t cap, size_t *ret_len);
+struct escape_matcher {
+    unsigned char keys[DETACH_KEYS_MAX];
+    size_t n_keys; /* 0: never detaches */
+    size_t matched;
+};
+/* Filter stdin bytes; out must hold len + DETACH_KEYS_MAX bytes. Returns the
+ * bytes to forward; *ret_detached when the sequence completed (the rest of
+ * in is dropped). */
+size_t escape_feed(struct escape_matcher *m, const unsigned char *in, size_t len, unsigned char *out,
+                   bool *ret_detached);
+/* dockerd's tail: "all", "", junk or negative -> -1, else N. */
+int64_t logs_tail_parse(const char *text);
+
+/* containers.c */
+int handle_containers_create(struct request *req);
+int handle_containers_start(struct request *req);
+int handle_containers_stop(struct request *req);
+int handle_containers_restart(struct request *req);
+int handle_containers_kill(struct request *req);
+int handle_containers_wait(struct request *req);
+int handle_containers_delete(struct request *req);
+int handle_containers_rename(struct request *req);
+int handle_containers_prune(struct request *req);
+int handle_containers_list(struct request *req);
+int handle_containers_inspect(struct request *req);
+int handle_containers_resize(struct request *req);
+
+/* containers-logs.c */
+int handle_containers_logs(struct request *req);
+
+/* containers-attach.c */
+int handle_containers_attach(struct request *req);
+/* End srv's hijacked attach sessions and wait for them; call before
+ * MHD_stop_daemon, which neither waits for nor wakes upgraded connections. */
+void attach_stop_all(struct server *srv);
+
 #endif

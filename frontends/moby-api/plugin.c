@@ -239,6 +239,7 @@ static void moby_stop(void *state)
         if (srv->listeners[i].mhd)
             MHD_quiesce_daemon(srv->listeners[i].mhd);
     events_stop_all(srv);
+    attach_stop_all(srv);
     for (size_t i = 0; i < srv->n_listeners; i++) {
         struct listener *l = &srv->listeners[i];
         if (l->mhd)

@@ -1,0 +1,105 @@
+/* Control and attach protocol parsing (see proto.h). Input comes from local
+ * clients but is still checked field by field; never trusts a length. */
+#include "proto.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+int ctl_parse(const char *line, ctl_request *ret, rns_error *e)
+{
+    json_error_t je;
+    _cleanup_(json_decrefp) json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(o))
+        return rns_err(e, -EINVAL, "control request is not a JSON object: %s", o ? "wrong type" : je.text);
+    const char *op = json_string_value(json_object_get(o, "op"));
+    if (!op)
+        return rns_err(e, -EINVAL, "control request has no \"op\"");
+    static const struct {
+        const char *name;
+        int op;
+    } ops[] = {{"start", CTL_START}, {"kill", CTL_KILL},   {"state", CTL_STATE},
+               {"resize", CTL_RESIZE}, {"watch", CTL_WATCH}, {"delete", CTL_DELETE}};
+    ctl_request r = {.signal = 15};
+    for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+        if (!strcmp(op, ops[i].name))
+            r.op = ops[i].op;
+    if (!r.op)
+        return rns_err(e, -EOPNOTSUPP, "unknown control op \"%s\"", op);
+    json_t *v;
+    if ((v = json_object_get(o, "signal"))) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 64)
+            return rns_err(e, -EINVAL, "kill: \"signal\" must be a signal number 0..64");
+        r.signal = (int)json_integer_value(v);
+    }
+    r.all = json_is_true(json_object_get(o, "all"));
+    r.force = json_is_true(json_object_get(o, "force"));
+    if (r.op == CTL_RESIZE) {
+        json_t *rows = json_object_get(o, "rows"), *cols = json_object_get(o, "cols");
+        if (!json_is_integer(rows) || !json_is_integer(cols) || json_integer_value(rows) < 0 ||
+            json_integer_value(cols) < 0 || json_integer_value(rows) > 65535 || json_integer_value(cols) > 65535)
+            return rns_err(e, -EINVAL, "resize: \"rows\" and \"cols\" must be integers 0..65535");
+        r.rows = (int)json_integer_value(rows);
+        r.cols = (int)json_integer_value(cols);
+    }
+    *ret = r;
+    return 0;
+}
+
+char *ctl_error_reply(int err, const char *msg)
+{
+    json_t *o = json_pack("{s:b,s:i,s:s}", "ok", 0, "errno", err < 0 ? -err : err, "error", msg ? msg : "");
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+int attach_parse(const char *line, attach_request *ret, rns_error *e)
+{
+    json_error_t je;
+    _cleanup_(json_decrefp) json_t *o = json_loads(line, 0, &je);
+    if (!json_is_object(o))
+        return rns_err(e, -EINVAL, "attach request is not a JSON object");
+    attach_request r = {
+        .in = json_is_true(json_object_get(o, "stdin")),
+        .out = json_is_true(json_object_get(o, "stdout")),
+        .err = json_is_true(json_object_get(o, "stderr")),
+        .stream = json_object_get(o, "stream") ? json_is_true(json_object_get(o, "stream")) : 1,
+    };
+    *ret = r;
+    return 0;
+}
+
+int ctl_call(const char *sock_path, const char *request, int timeout_ms, char **ret_reply, rns_error *e)
+{
+    _cleanup_close_ int fd = rns_unix_connect(sock_path);
+    if (fd < 0)
+        return rns_err(e, fd, "connect to shim %s: %s", sock_path, strerror(-fd));
+    size_t len = strlen(request);
+    _cleanup_free_ char *line = malloc(len + 2);
+    if (!line)
+        return -ENOMEM;
+    memcpy(line, request, len);
+    line[len] = '\n';
+    int r = rns_write_all(fd, line, len + 1);
+    if (r < 0)
+        return rns_err(e, r, "send to shim %s: %s", sock_path, strerror(-r));
+    _cleanup_free_ char *reply = NULL;
+    r = rns_read_line(fd, timeout_ms, &reply);
+    if (r < 0)
+        return rns_err(e, r, "no reply from shim %s: %s", sock_path,
+                       r == -ECONNRESET ? "connection closed" : strerror(-r));
+    json_t *o = json_loads(reply, 0, NULL);
+    int ok = json_is_true(json_object_get(o, "ok"));
+    if (!ok) {
+        int err = (int)json_integer_value(json_object_get(o, "errno"));
+        const char *msg = json_string_value(json_object_get(o, "error"));
+        r = rns_err(e, err > 0 ? -err : -EIO, "%s", msg ? msg : reply);
+    }
+    json_decref(o);
+    if (ret_reply)
+        *ret_reply = TAKE_PTR(reply);
+    return r;
+}

@@ -1,0 +1,182 @@
+"""Drives pouch-shim and runtime-ns.so without the engine, for runtime-ns.sh:
+writes OCI configs like the engine's, spawns the shim, talks its control and
+attach sockets, and hosts the plugin through ctypes. Never touches real state."""
+import json, os, socket, struct, subprocess, sys, time
+
+DEFAULT_CAPS = ["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW",
+  "CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT",
+  "CAP_KILL","CAP_AUDIT_WRITE"]
+
+def config(rootfs, args, hostname="ctr", env=None, cwd="/", uid=0, gid=0, cgpath=None, memory=None,
+           terminal=False, extra_mounts=(), rlimits=None, oom=None, pids=None):
+    caps = DEFAULT_CAPS
+    c = {"ociVersion":"1.0.2",
+      "process":{"terminal":terminal,"user":{"uid":uid,"gid":gid,"additionalGids":[10]},"args":args,
+        "env":env or ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","HOME=/root"],
+        "cwd":cwd,"capabilities":{"bounding":caps,"effective":caps,"permitted":caps,"inheritable":[],"ambient":[]},
+        "noNewPrivileges":True},
+      "root":{"path":rootfs,"readonly":False},
+      "hostname":hostname,
+      "mounts":[
+        {"destination":"/proc","type":"proc","source":"proc","options":["nosuid","noexec","nodev"]},
+        {"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","strictatime","mode=755","size=65536k"]},
+        {"destination":"/dev/pts","type":"devpts","source":"devpts","options":["nosuid","noexec","newinstance","ptmxmode=0666","mode=0620","gid=5"]},
+        {"destination":"/sys","type":"sysfs","source":"sysfs","options":["nosuid","noexec","nodev","ro"]},
+        {"destination":"/sys/fs/cgroup","type":"cgroup","source":"cgroup","options":["ro","nosuid","noexec","nodev"]},
+        {"destination":"/dev/mqueue","type":"mqueue","source":"mqueue","options":["nosuid","noexec","nodev"]},
+        {"destination":"/dev/shm","type":"tmpfs","source":"shm","options":["nosuid","noexec","nodev","mode=1777","size=67108864"]},
+      ] + list(extra_mounts),
+      "linux":{"namespaces":[{"type":t} for t in ("pid","mount","uts","ipc","network","cgroup")],
+        "cgroupsPath": cgpath,
+        "resources":{"devices":[{"allow":False,"access":"rwm"},
+            {"allow":True,"type":"c","major":1,"minor":3,"access":"rwm"},
+            {"allow":True,"type":"c","major":1,"minor":5,"access":"rwm"},
+            {"allow":True,"type":"c","major":1,"minor":8,"access":"rwm"},
+            {"allow":True,"type":"c","major":1,"minor":9,"access":"rwm"},
+            {"allow":True,"type":"c","major":5,"minor":0,"access":"rwm"},
+            {"allow":True,"type":"c","major":5,"minor":1,"access":"rwm"},
+            {"allow":True,"type":"c","major":5,"minor":2,"access":"rwm"},
+            {"allow":True,"type":"c","major":136,"access":"rwm"}]},
+        "maskedPaths":["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list",
+           "/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware"],
+        "readonlyPaths":["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"],
+        "sysctl":{"net.ipv4.ip_unprivileged_port_start":"0"}}}
+    if cgpath is None: del c["linux"]["cgroupsPath"]
+    if memory: c["linux"]["resources"]["memory"] = {"limit": memory, "swap": memory*2}
+    if pids: c["linux"]["resources"]["pids"] = {"limit": pids}
+    if rlimits: c["process"]["rlimits"] = rlimits
+    if oom is not None: c["process"]["oomScoreAdj"] = oom
+    return c
+
+def create(shim, cid, bundle, state, options, cgroup_root=None):
+    r, w = os.pipe()
+    argv = [shim, "--id", cid, "--bundle", bundle, "--state-dir", state, "--options", options, "--ready-fd", str(w)]
+    if cgroup_root: argv += ["--cgroup-root", cgroup_root]
+    p = subprocess.Popen(argv, pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    os.close(w)
+    p.wait()
+    f = os.fdopen(r)
+    line = f.readline()
+    return line.strip()
+
+def ctl(sock, req, timeout=30):
+    s = socket.socket(socket.AF_UNIX); s.settimeout(timeout); s.connect(sock)
+    s.sendall((req + "\n").encode())
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk: break
+        data += chunk
+    return data.decode().strip()
+
+def attach(sock, stdin_data=None, tty=False, timeout=30):
+    s = socket.socket(socket.AF_UNIX); s.settimeout(timeout); s.connect(sock)
+    s.sendall(json.dumps({"stdin": stdin_data is not None, "stdout": True, "stderr": True, "stream": True}).encode() + b"\n")
+    if stdin_data is not None:
+        s.sendall(stdin_data.encode()); s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk: break
+        data += chunk
+    if tty:
+        return {"stdout": data.decode(errors="replace"), "stderr": ""}
+    out = {1: b"", 2: b""}
+    while len(data) >= 8:
+        st, ln = data[0], struct.unpack(">I", data[4:8])[0]
+        out[st] = out.get(st, b"") + data[8:8+ln]; data = data[8+ln:]
+    return {"stdout": out[1].decode(errors="replace"), "stderr": out[2].decode(errors="replace")}
+
+# ---- a minimal pouch host for runtime-ns.so (ctypes), for live-restore tests
+import ctypes as C
+
+def plugin_host(so, run_dir, config_json="{}"):
+    lib = C.CDLL(so)
+    class Desc(C.Structure):
+        _fields_ = [("size", C.c_uint32), ("abi_major", C.c_uint16), ("abi_minor", C.c_uint16),
+                    ("name", C.c_char_p), ("version", C.c_char_p), ("license", C.c_char_p), ("summary", C.c_char_p),
+                    ("kind", C.c_uint32), ("flags", C.c_uint32), ("init", C.c_void_p), ("fini", C.c_void_p), ("ops", C.c_void_p)]
+    LOG = C.CFUNCTYPE(None, C.c_void_p, C.c_int32, C.c_char_p)
+    ERR = C.CFUNCTYPE(C.c_int32, C.c_void_p, C.c_int32, C.c_char_p, C.c_char_p)
+    STR = C.CFUNCTYPE(C.c_char_p, C.c_void_p)
+    EXITED = C.CFUNCTYPE(C.c_int32, C.c_void_p, C.c_char_p, C.c_char_p)
+    class Host(C.Structure):
+        _fields_ = [("size", C.c_uint32), ("abi_major", C.c_uint16), ("abi_minor", C.c_uint16), ("ctx", C.c_void_p),
+                    ("plugin_name", C.c_char_p), ("log", LOG), ("error", ERR), ("last_error", STR), ("config", STR),
+                    ("state_dir", STR), ("run_dir", STR), ("event_publish", C.c_void_p), ("event_subscribe", C.c_void_p),
+                    ("event_unsubscribe", C.c_void_p), ("metric_set", C.c_void_p), ("metric_add", C.c_void_p),
+                    ("free", C.c_void_p), ("engine", C.c_void_p), ("container_exited", EXITED)]
+    state = {"errors": [], "exits": []}
+    def log(h, lvl, fmt): sys.stderr.write("plugin log: %s\n" % fmt.decode())
+    def err(h, code, fmt, arg):
+        msg = fmt.decode()
+        if msg == "%s" and arg: msg = arg.decode()
+        state["errors"].append(msg); return code
+    def exited(h, cid, st):
+        state["exits"].append((cid.decode(), json.loads(st.decode()))); return 0
+    keep = [LOG(log), ERR(err), STR(lambda h: b""), STR(lambda h: config_json.encode()),
+            STR(lambda h: run_dir.encode()), STR(lambda h: run_dir.encode()), EXITED(exited)]
+    host = Host(size=C.sizeof(Host), abi_major=1, abi_minor=0, plugin_name=b"runtime-ns",
+                log=keep[0], error=keep[1], last_error=keep[2], config=keep[3], state_dir=keep[4],
+                run_dir=keep[5], container_exited=keep[6])
+    lib.pouch_plugin_query.restype = C.POINTER(Desc)
+    d = lib.pouch_plugin_query().contents
+    INIT = C.CFUNCTYPE(C.c_int32, C.c_void_p, C.POINTER(C.c_void_p))
+    st = C.c_void_p()
+    rc = INIT(d.init)(C.byref(host), C.byref(st))
+    if rc < 0: raise RuntimeError("init: %d %s" % (rc, state["errors"]))
+    P = C.c_void_p
+    ops = C.cast(d.ops, C.POINTER(C.c_void_p * 11)).contents
+    f = {"create": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_char_p, C.c_char_p)(ops[1]),
+         "start": C.CFUNCTYPE(C.c_int32, P, C.c_char_p)(ops[2]),
+         "kill": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_int32, C.c_int32)(ops[3]),
+         "destroy": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_int32)(ops[4]),
+         "state": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.POINTER(C.c_char_p))(ops[5]),
+         "list": C.CFUNCTYPE(C.c_int32, P, C.POINTER(C.c_char_p))(ops[8])}
+    class H: pass
+    h = H(); h.keep = (keep, host, lib); h.state = state; h.st = st; h.f = f
+    def call(name, *a):
+        a = [x.encode() if isinstance(x, str) else x for x in a]
+        if name in ("state", "list"):
+            out = C.c_char_p()
+            rc = f[name](st, *a, C.byref(out))
+            return rc, (json.loads(out.value.decode()) if rc >= 0 else state["errors"][-1:])
+        return f[name](st, *a), state["errors"][-1:]
+    h.call = call
+    return h
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "config":
+        kw = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
+        c = config(sys.argv[2], json.loads(sys.argv[3]), **kw)
+        json.dump(c, sys.stdout, indent=1)
+    elif cmd == "create":
+        print(create(*sys.argv[2:]))
+    elif cmd == "ctl":
+        print(ctl(sys.argv[2], sys.argv[3]))
+    elif cmd == "host":
+        # host SO RUN_DIR ACTION ARGS...: one plugin call, result as JSON
+        h = plugin_host(sys.argv[2], sys.argv[3])
+        act = sys.argv[4]
+        if act == "run-and-hang":  # create+start, then wait to be killed
+            rc = h.call("create", sys.argv[5], sys.argv[6], sys.argv[7])
+            rc2 = h.call("start", sys.argv[5]) if rc[0] == 0 else rc
+            print(json.dumps([rc, rc2])); sys.stdout.flush(); time.sleep(600)
+        elif act == "kill-and-wait":
+            h.call("list")
+            print(json.dumps(h.call("kill", sys.argv[5], int(sys.argv[6]), 0)))
+            for _ in range(100):
+                if h.state["exits"]: break
+                time.sleep(0.1)
+            print(json.dumps(h.state["exits"]))
+        else:
+            a = [int(x) if x.lstrip("-").isdigit() else x for x in sys.argv[5:]]
+            print(json.dumps(h.call(act, *a)))
+    elif cmd == "attach":
+        stdin_data = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != "-" else None
+        tty = len(sys.argv) > 4 and sys.argv[4] == "tty"
+        r = attach(sys.argv[2], stdin_data, tty)
+        sys.stdout.write(r["stdout"]); sys.stderr.write(r["stderr"])
