@@ -376,6 +376,8 @@ int ctr_create(struct container_store *s, const char *name, json_t *body, json_t
     return 0;
 }
 
+static int remove_locked(struct container_store *s, struct container *c);
+
 /* --- runtime side -------------------------------------------------------- */
 
 static int write_text(const char *path, const char *text)
@@ -636,6 +638,12 @@ int ctr_start(struct container_store *s, const char *ref)
         return r;
     pthread_mutex_lock(&c->op);
     r = c->removed ? err_set(-ENOENT, "No such container: %s", ref) : start_locked(s, c);
+    if (r < 0 && r != -EALREADY && !c->removed && json_is_true(json_object_get(hc_of(c), "AutoRemove"))) {
+        /* dockerd removes an --rm container whose start failed */
+        _cleanup_free_ char *why = strdup(err_get());
+        remove_locked(s, c);
+        err_set(r, "%s", why ? why : "start failed");
+    }
     pthread_mutex_unlock(&c->op);
     container_unref(s, c);
     return r;
@@ -718,8 +726,6 @@ static void record_exit(struct container_store *s, struct container *c, json_t *
         event(s, c, "oom", NULL);
     event(s, c, "die", json_pack("{s:s}", "exitCode", code_text));
 }
-
-static int remove_locked(struct container_store *s, struct container *c);
 
 /* Phase 2, op held: release the runtime's resources, then --rm or restart. */
 static void finish_exit(struct container_store *s, struct container *c, uint64_t starts_at_exit)

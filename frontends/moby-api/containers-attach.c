@@ -394,7 +394,9 @@ int handle_containers_attach(struct request *req)
     a->tty = json_is_true(json_object_get(info, "tty"));
     if (!path)
         return send_raw_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "engine returned no attach path");
-    if (a->stream) {
+    /* An empty path: the container could not be set up; the stream stays
+     * empty and start reports why (engine.h). */
+    if (a->stream && *path) {
         rc = connect_runtime(a, path);
         if (rc < 0) {
             char msg[300];
