@@ -35,7 +35,11 @@ fi
 pouchd=$tmp/prefix/bin/pouchd
 plugdir=$(dirname "$(find "$tmp/prefix" -name moby-api.so | head -1)")
 export POUCH_PLUGIN_PATH=$plugdir
-"$pouchd" plugins --plugin-dir "$tmp/example/build" >"$tmp/list" || fail "pouchd plugins failed"
+# LeakSanitizer's own tracer sometimes crashes at exit of this short listing
+# command once several sanitized plugins are mapped (seen with glibc 2.36);
+# leaks are checked in the daemon run below, so not here.
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+    "$pouchd" plugins --plugin-dir "$tmp/example/build" >"$tmp/list" || fail "pouchd plugins failed"
 grep -Eq '^event-logger +monitor +1\.0\.0 +1\.0 ' "$tmp/list" || fail "pouchd plugins does not list event-logger: $(cat "$tmp/list")"
 grep -Eq '^moby-api +frontend ' "$tmp/list" || fail "pouchd plugins does not list moby-api: $(cat "$tmp/list")"
 
