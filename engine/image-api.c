@@ -135,11 +135,45 @@ int32_t image_api_image_list(const pouch_host *h, const char *options_json, char
     json_auto_t *opts = parse_options(options_json);
     if (!s || !opts)
         return err_set(-EINVAL, "image list: options must be a JSON object");
-    json_t *out = NULL;
+    /* docker images is the hot read: the last answer is kept until the store
+     * changes (any write lock bumps the generation) or the options differ. */
+    static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+    static char *cache_opts, *cache_text;
+    static uint64_t cache_gen;
+    static const struct image_store *cache_store;
+    const char *key = options_json ? options_json : "";
     pthread_rwlock_rdlock(&s->lock);
+    uint64_t gen = __atomic_load_n(&s->generation, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&cache_lock);
+    if (cache_text && cache_store == s && cache_gen == gen && strcmp(cache_opts, key) == 0) {
+        *ret_json = strdup(cache_text);
+        pthread_mutex_unlock(&cache_lock);
+        pthread_rwlock_unlock(&s->lock);
+        return *ret_json ? 0 : err_set(-ENOMEM, "image list: out of memory");
+    }
+    pthread_mutex_unlock(&cache_lock);
+    json_t *out = NULL;
     int rc = image_view_list(s, opts, &out);
     pthread_rwlock_unlock(&s->lock);
-    return rc < 0 ? rc : dump(out, ret_json);
+    if (rc < 0)
+        return rc;
+    rc = dump(out, ret_json);
+    if (rc >= 0) {
+        pthread_mutex_lock(&cache_lock);
+        free(cache_opts);
+        free(cache_text);
+        cache_opts = strdup(key);
+        cache_text = strdup(*ret_json);
+        cache_gen = gen;
+        cache_store = s;
+        if (!cache_opts || !cache_text) {
+            free(cache_opts);
+            free(cache_text);
+            cache_opts = cache_text = NULL;
+        }
+        pthread_mutex_unlock(&cache_lock);
+    }
+    return rc;
 }
 
 int32_t image_api_image_inspect(const pouch_host *h, const char *name, char **ret_json)
@@ -171,7 +205,7 @@ int32_t image_api_image_tag(const pouch_host *h, const char *source, const char 
     struct image_store *s = store_of(h);
     if (!s || !source || !target)
         return err_set(-EINVAL, "image tag: source and target are required");
-    pthread_rwlock_wrlock(&s->lock);
+    image_store_wrlock(s);
     int rc = image_tag(s, source, target);
     struct image *img = NULL;
     char id[DIGEST_LEN] = "";
@@ -194,7 +228,7 @@ int32_t image_api_image_remove(const pouch_host *h, const char *name, int32_t fo
     if (!s || !name)
         return err_set(-EINVAL, "image remove: no name given");
     json_t *report = NULL;
-    pthread_rwlock_wrlock(&s->lock);
+    image_store_wrlock(s);
     char id[DIGEST_LEN] = "";
     struct image *img = NULL;
     if (image_lookup(s, name, &img) >= 0)
@@ -265,7 +299,7 @@ int32_t image_api_image_prune(const pouch_host *h, const char *options_json, cha
     if (json_object_get(dangling, "false") || json_object_get(dangling, "0"))
         all = true;
     json_t *report = NULL;
-    pthread_rwlock_wrlock(&s->lock);
+    image_store_wrlock(s);
     int rc = image_prune(s, all, filters, until, &report);
     pthread_rwlock_unlock(&s->lock);
     if (rc < 0)

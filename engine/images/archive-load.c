@@ -336,7 +336,7 @@ static int load_one(struct image_store *s, int stage_fd, struct pending *p, load
     }
     char id[DIGEST_LEN];
     if (r >= 0) {
-        pthread_rwlock_wrlock(&s->lock);
+        image_store_wrlock(s);
         r = image_store_add(s, p->config, p->config_len, layers, n, p->refs, NULL, id);
         pthread_rwlock_unlock(&s->lock);
     }

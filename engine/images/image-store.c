@@ -297,6 +297,12 @@ int image_store_open(const char *data_root, struct image_store **ret)
     return 0;
 }
 
+void image_store_wrlock(struct image_store *s)
+{
+    pthread_rwlock_wrlock(&s->lock);
+    __atomic_add_fetch(&s->generation, 1, __ATOMIC_RELAXED);
+}
+
 void image_store_free(struct image_store *s)
 {
     if (!s)

@@ -36,6 +36,7 @@ struct image_store {
     struct image **v;
     size_t n;
     struct layer_policy policy;
+    uint64_t generation;    /* bumped by every write lock: caches of views compare it */
     /* Set by the container store: true (with its short ID in ret_container)
      * when a container uses image id. NULL until containers exist. */
     bool (*image_used)(void *user, const char *id, char *ret_container, size_t cap);
@@ -43,6 +44,8 @@ struct image_store {
 };
 
 int image_store_open(const char *data_root, struct image_store **ret);
+/* Take the store lock for writing; every writer goes through here. */
+void image_store_wrlock(struct image_store *s);
 void image_store_free(struct image_store *s);
 
 /* Lookup by full or short ID (unique prefix), by reference, or by

@@ -321,7 +321,7 @@ int image_import(struct image_store *s, int in_fd, json_t *options, char *ret_id
         if (!text)
             r = err_set(-ENOMEM, "docker import: out of memory");
         if (r >= 0) {
-            pthread_rwlock_wrlock(&s->lock);
+            image_store_wrlock(s);
             r = image_store_add(s, text, strlen(text), &layer, 1, refs, NULL, ret_id);
             pthread_rwlock_unlock(&s->lock);
         }
@@ -333,7 +333,7 @@ int image_import(struct image_store *s, int in_fd, json_t *options, char *ret_id
     {
         /* A failed import, or one whose layer existed already (the same tree
          * compressed differently), leaves our blob used by no layer. */
-        pthread_rwlock_wrlock(&s->lock);
+        image_store_wrlock(s);
         bool used = false;
         for (size_t k = 0; k < s->layers.n; k++)
             used |= strcmp(s->layers.v[k]->blob, blob) == 0;
