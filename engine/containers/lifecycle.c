@@ -288,9 +288,15 @@ int ctr_create(struct container_store *s, const char *name, json_t *body, json_t
     pthread_mutex_init(&c->op, NULL);
     random_id(c->id);
     const char *hn = json_string_value(json_object_get(config, "Hostname"));
+    bool host_uts = strcmp(json_string_value(json_object_get(hc, "UTSMode")) ?: "", "host") == 0;
+    if (host_uts && hn && *hn) {
+        pthread_mutex_destroy(&c->op);
+        free(c);
+        return err_set(-EINVAL, "conflicting options: hostname and the UTS mode");
+    }
     if (!hn || !*hn) {
         char host[256] = "";
-        if (strcmp(json_string_value(json_object_get(hc, "NetworkMode")) ?: "", "host") == 0)
+        if (host_uts || strcmp(json_string_value(json_object_get(hc, "NetworkMode")) ?: "", "host") == 0)
             gethostname(host, sizeof(host) - 1);
         else
             snprintf(host, sizeof(host), "%.12s", c->id);
@@ -497,8 +503,9 @@ static int prepare(struct container_store *s, struct container *c)
         r = rootfs_write_etc(s, c);
     int uid = 0, gid = 0;
     json_auto_t *gids = NULL;
+    _cleanup_free_ char *home = NULL;
     if (r >= 0)
-        r = rootfs_resolve_user(s, c, &uid, &gid, &gids);
+        r = rootfs_resolve_user(s, c, &uid, &gid, &gids, &home);
     json_auto_t *devices = json_array(), *rules = json_array();
     if (r >= 0)
         r = devices_of(hc, devices, rules);
@@ -511,7 +518,7 @@ static int prepare(struct container_store *s, struct container *c)
     json_auto_t *bounding = own_bounding_caps();
     struct spec_input in = {.id = c->id, .config = config, .host_config = hc, .rootfs = rootfs,
                             .hosts_path = hosts, .hostname_path = hostname, .resolv_path = resolv,
-                            .init_path = access(INIT_BINARY, X_OK) == 0 ? INIT_BINARY : NULL, .uid = uid, .gid = gid,
+                            .init_path = access(INIT_BINARY, X_OK) == 0 ? INIT_BINARY : NULL, .uid = uid, .gid = gid, .home = home,
                             .additional_gids = gids, .cgroup_v2 = strcmp(sysinfo_cgroup_version(), "2") == 0,
                             .bounding_caps = bounding};
     if (r >= 0 && json_is_true(json_object_get(hc, "Init")) && !in.init_path)
@@ -719,6 +726,16 @@ static void record_exit(struct container_store *s, struct container *c, json_t *
     c->exits++;
     container_sync_state(c);
     container_save(s, c);
+    /* The runtime reports an exit once the output is drained: tell log
+     * followers that nothing more will come (log.h's "<path>.closed"). */
+    const char *log_path = json_string_value(json_object_get(c->rec, "LogPath"));
+    if (log_path && *log_path) {
+        char marker[4200];
+        snprintf(marker, sizeof(marker), "%s.closed", log_path);
+        int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+    }
     pthread_cond_broadcast(&s->changed);
     char code_text[16];
     snprintf(code_text, sizeof(code_text), "%d", code);

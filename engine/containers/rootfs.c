@@ -176,7 +176,30 @@ static bool all_digits(const char *s)
     return true;
 }
 
-int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret_uid, int *ret_gid, json_t **ret_gids)
+/* Groups whose member list names user, as dockerd adds them. */
+static void member_groups(int root_fd, const char *user, json_t *gids)
+{
+    int fd = root_fd >= 0 ? open_beneath(root_fd, "etc/group", O_RDONLY) : -1;
+    _cleanup_fclose_ FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+    if (!f && fd >= 0)
+        close(fd);
+    char line[1024];
+    while (f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *name = line, *pw = strchr(name, ':'), *gid = pw ? strchr(pw + 1, ':') : NULL,
+             *members = gid ? strchr(gid + 1, ':') : NULL;
+        if (!members)
+            continue;
+        *members++ = '\0';
+        char *save = NULL;
+        for (char *m = strtok_r(members, ",", &save); m; m = strtok_r(NULL, ",", &save))
+            if (strcmp(m, user) == 0)
+                json_array_append_new(gids, json_integer(atoi(gid + 1)));
+    }
+}
+
+int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret_uid, int *ret_gid, json_t **ret_gids,
+                        char **ret_home)
 {
     char root[4096];
     container_run_path(s, c, "rootfs", root, sizeof(root));
@@ -190,11 +213,14 @@ int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret
             snprintf(group, sizeof(group), "%s", colon + 1);
     }
     int uid = 0, gid = 0;
-    char *pw[4] = {0};
-    int r = root_fd >= 0 ? lookup_db(root_fd, "etc/passwd", user, pw, 4) : -ENOENT;
+    char *pw[6] = {0};
+    _cleanup_free_ char *home = NULL, *pw_name = NULL;
+    int r = root_fd >= 0 ? lookup_db(root_fd, "etc/passwd", user, pw, 6) : -ENOENT;
     if (r >= 0) {
         uid = atoi(pw[2]);
         gid = atoi(pw[3]);
+        home = strdup(pw[5] ? pw[5] : "");
+        pw_name = strdup(pw[0]);
     } else if (all_digits(user)) {
         uid = atoi(user);
     } else {
@@ -212,11 +238,16 @@ int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret
         for (int i = 0; i < 3; i++)
             free(gr[i]);
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         free(pw[i]);
     if (r < 0 && !all_digits(user))
         return r;
+    /* The primary group first, then the groups listing the user, then
+     * --group-add: what `id` shows in a docker container. */
     json_t *gids = json_array();
+    json_array_append_new(gids, json_integer(gid));
+    if (pw_name)
+        member_groups(root_fd, pw_name, gids);
     size_t k;
     json_t *g;
     json_array_foreach(json_object_get(json_object_get(c->rec, "HostConfig"), "GroupAdd"), k, g)
@@ -237,5 +268,6 @@ int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret
     *ret_uid = uid;
     *ret_gid = gid;
     *ret_gids = gids;
+    *ret_home = TAKE_PTR(home);
     return 0;
 }

@@ -10,6 +10,7 @@ int rootfs_unmount(struct container_store *s, struct container *c);
 int rootfs_write_etc(struct container_store *s, struct container *c);
 /* Config.User ("uid[:gid]", "name[:group]") against the mounted root's
  * /etc/passwd and /etc/group, plus HostConfig.GroupAdd. */
-int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret_uid, int *ret_gid, json_t **ret_gids);
+int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret_uid, int *ret_gid, json_t **ret_gids,
+                        char **ret_home);
 
 #endif

@@ -368,6 +368,13 @@ static json_t *env_of(const struct spec_input *in)
     if (!has_path)
         json_array_insert_new(env, 0,
                               json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    bool has_home = false;
+    json_array_foreach(env, i, e) has_home |= strncmp(json_string_value(e), "HOME=", 5) == 0;
+    if (!has_home) { /* dockerd sets HOME from the user's passwd entry, "/" without one */
+        char home[600];
+        snprintf(home, sizeof(home), "HOME=%s", in->home && *in->home ? in->home : "/");
+        json_array_append_new(env, json_string(home));
+    }
     char host[300];
     const char *hn = json_string_value(json_object_get(in->config, "Hostname"));
     snprintf(host, sizeof(host), "HOSTNAME=%s", hn && *hn ? hn : "");
@@ -534,7 +541,10 @@ int spec_build(const struct spec_input *in, json_t **ret)
         json_object_set_new(lnx, "readonlyPaths", ro);
     }
 
+    /* The host's UTS namespace keeps the host's name: no hostname then. */
     const char *hostname = json_string_value(json_object_get(in->config, "Hostname"));
+    if (strcmp(mode_of(hc, "UTSMode"), "host") == 0)
+        hostname = "";
     json_t *spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process", process,
                              "root", "path", in->rootfs, "readonly",
                              json_is_true(json_object_get(hc, "ReadonlyRootfs")), "hostname",

@@ -14,6 +14,7 @@ struct spec_input {
     const char *hosts_path, *hostname_path, *resolv_path; /* files to bind, or NULL */
     const char *init_path; /* docker-init binary for --init, or NULL */
     int uid, gid;        /* resolved user */
+    const char *home;    /* the user's home from passwd, or NULL */
     json_t *additional_gids; /* array of ints */
     bool cgroup_v2;
     json_t *host_devices; /* for --privileged: [{path,type,major,minor,fileMode,uid,gid}] */

@@ -124,6 +124,18 @@ static int64_t dir_size(const char *dir)
     return du_total;
 }
 
+static int64_t image_size(struct container_store *s, struct container *c)
+{
+    struct daemon *d = s->daemon;
+    struct image *img = NULL;
+    int64_t size = 0;
+    pthread_rwlock_rdlock(&d->images->lock);
+    if (image_lookup(d->images, json_string_value(json_object_get(c->rec, "Image")), &img) >= 0)
+        size = (int64_t)img->size;
+    pthread_rwlock_unlock(&d->images->lock);
+    return size;
+}
+
 static json_t *graph_driver(struct container_store *s, struct container *c)
 {
     char upper[4096], work[4096], merged[4096];
@@ -189,7 +201,7 @@ json_t *view_inspect(struct container_store *s, struct container *c, bool size)
         container_data_path(s, c, "upper", upper, sizeof(upper));
         int64_t rw = dir_size(upper);
         json_object_set_new(out, "SizeRw", json_integer(rw));
-        json_object_set_new(out, "SizeRootFs", json_integer(rw));
+        json_object_set_new(out, "SizeRootFs", json_integer(rw + image_size(s, c)));
     }
     json_object_set_new(out, "Mounts", mounts(hc));
     json_object_set(out, "Config", json_object_get(r, "Config"));
@@ -280,8 +292,11 @@ static json_t *list_entry(struct container_store *s, struct container *c, bool s
     json_t *a;
     json_array_foreach(json_object_get(r, "Args"), i, a)
     {
+        /* dockerd quotes an argument with blanks the way a shell would */
+        const char *arg = json_string_value(a) ?: "";
+        bool quote = !*arg || strpbrk(arg, " \t\n'\"") != NULL;
         char *joined = NULL;
-        if (asprintf(&joined, "%s %s", command, json_string_value(a)) >= 0) {
+        if (asprintf(&joined, quote ? "%s '%s'" : "%s %s", command, arg) >= 0) {
             free(command);
             command = joined;
         }
@@ -295,8 +310,9 @@ static json_t *list_entry(struct container_store *s, struct container *c, bool s
     if (size) {
         char upper[4096];
         container_data_path(s, c, "upper", upper, sizeof(upper));
-        json_object_set_new(e, "SizeRw", json_integer(dir_size(upper)));
-        json_object_set_new(e, "SizeRootFs", json_integer(0));
+        int64_t rw = dir_size(upper);
+        json_object_set_new(e, "SizeRw", json_integer(rw));
+        json_object_set_new(e, "SizeRootFs", json_integer(rw + image_size(s, c)));
     }
     json_object_set_new(e, "Labels", json_is_object(labels) ? json_incref(labels) : json_object());
     json_object_set_new(e, "State", json_string(container_status_name(c->status)));

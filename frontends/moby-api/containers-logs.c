@@ -123,7 +123,12 @@ int handle_containers_logs(struct request *req)
     r = e->container_inspect(h, id, 0, &out);
     if (r < 0)
         return http_send_errno(req, r);
+    json_auto_t *info = json_loads(out, 0, NULL);
     h->free(out);
+    const char *driver =
+        json_string_value(json_object_get(json_object_get(json_object_get(info, "HostConfig"), "LogConfig"), "Type"));
+    if (driver && strcmp(driver, "none") == 0)
+        return http_send_error(req, MHD_HTTP_NOT_IMPLEMENTED, "configured logging driver does not support reading");
 
     struct logs_job *j = calloc(1, sizeof(*j));
     if (!j)

@@ -4,6 +4,7 @@
 #include "container.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -237,8 +238,17 @@ static int child_setup(container_ctx *c, char *exe, size_t exe_len, rns_error *e
     int r = join_namespaces(c, e);
     if (r < 0 || (r = setup_stdio(c, e)) < 0)
         return r;
-    if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
-        return rns_err(e, -errno, "sethostname %s: %s", s->hostname, strerror(errno));
+    if (s->hostname && *s->hostname) {
+        /* Without a UTS namespace of its own this would rename the host. */
+        bool own_uts = false;
+        for (size_t i = 0; i < s->n_namespaces; i++)
+            own_uts |= s->namespaces[i].type == CLONE_NEWUTS && !s->namespaces[i].path;
+        if (!own_uts)
+            return rns_err(e, -EINVAL, "config.json sets hostname %s but the container shares the host's UTS "
+                                       "namespace; set it only with a private UTS namespace", s->hostname);
+        if (sethostname(s->hostname, strlen(s->hostname)) < 0)
+            return rns_err(e, -errno, "sethostname %s: %s", s->hostname, strerror(errno));
+    }
     if ((r = rootfs_setup(c, e)) < 0 || (r = apply_sysctls(s, e)) < 0 || (r = rootfs_finish(s, e)) < 0 ||
         (r = apply_rlimits(s, e)) < 0)
         return r;
