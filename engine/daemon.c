@@ -258,6 +258,8 @@ int daemon_main(struct cmdline *cmd)
     } else {
         log_error("%s", err_get());
     }
+    if (d.containers)
+        ctr_wake_waiters(d.containers); /* or front ends would wait for their waits */
     plugins_stop_frontends(&d);
     if (d.containers)
         ctr_shutdown(d.containers); /* containers keep running; only our worker stops */

@@ -26,6 +26,7 @@ struct container {
     char id[CONTAINER_ID_LEN];
     pthread_mutex_t op;      /* serialises life-cycle operations on this container */
     bool prepared;           /* the runtime has it (created, maybe started) */
+    bool starting;           /* between the runtime's start and our RUNNING */
     json_t *rec;             /* the persisted document; guarded by the store lock */
     enum container_status status;
     int pid;
@@ -50,6 +51,7 @@ struct container_store {
     char *data_dir;         /* <data-root>/containers */
     char *run_dir;          /* <exec-root>/containers */
     struct daemon *daemon;
+    bool shutting_down;     /* waiters give up: the daemon is stopping */
 };
 
 const char *container_status_name(enum container_status s);

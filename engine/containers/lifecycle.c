@@ -4,6 +4,7 @@
  * while holding op) and cleaned up afterwards under op by the worker. */
 #include "lifecycle.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -435,6 +436,31 @@ static int devices_of(json_t *hc, json_t *devices, json_t *rules)
     return 0;
 }
 
+/* The host's device nodes, which a --privileged container sees (as runc
+ * gives it); the terminal devices stay the container's own. */
+static json_t *host_devices(void)
+{
+    json_t *out = json_array();
+    _cleanup_closedir_ DIR *d = opendir("/dev");
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        static const char *const skip[] = {"console", "tty", "ptmx", "null", "zero", "full", "random", "urandom"};
+        bool skipped = false;
+        for (size_t i = 0; i < ARRAY_SIZE(skip); i++)
+            skipped |= !strcmp(de->d_name, skip[i]);
+        char path[300];
+        snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+        struct stat st;
+        if (skipped || lstat(path, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+            continue;
+        json_array_append_new(out, json_pack("{s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "path", path, "type",
+                                             S_ISCHR(st.st_mode) ? "c" : "b", "major", (json_int_t)major(st.st_rdev),
+                                             "minor", (json_int_t)minor(st.st_rdev), "fileMode",
+                                             (int)(st.st_mode & 07777), "uid", (int)st.st_uid, "gid", (int)st.st_gid));
+    }
+    return out;
+}
+
 /* The daemon's own bounding set, which --privileged gets here (no more). */
 static json_t *own_bounding_caps(void)
 {
@@ -516,11 +542,12 @@ static int prepare(struct container_store *s, struct container *c)
     container_data_path(s, c, "hostname", hostname, sizeof(hostname));
     container_data_path(s, c, "resolv.conf", resolv, sizeof(resolv));
     json_auto_t *bounding = own_bounding_caps();
+    json_auto_t *hostdevs = json_is_true(json_object_get(hc, "Privileged")) ? host_devices() : NULL;
     struct spec_input in = {.id = c->id, .config = config, .host_config = hc, .rootfs = rootfs,
                             .hosts_path = hosts, .hostname_path = hostname, .resolv_path = resolv,
                             .init_path = access(INIT_BINARY, X_OK) == 0 ? INIT_BINARY : NULL, .uid = uid, .gid = gid, .home = home,
                             .additional_gids = gids, .cgroup_v2 = strcmp(sysinfo_cgroup_version(), "2") == 0,
-                            .bounding_caps = bounding};
+                            .bounding_caps = bounding, .host_devices = hostdevs};
     if (r >= 0 && json_is_true(json_object_get(hc, "Init")) && !in.init_path)
         r = err_set(-ENOENT, "--init needs %s (Debian package tini)", INIT_BINARY);
     json_auto_t *spec = NULL;
@@ -592,8 +619,18 @@ static int start_locked(struct container_store *s, struct container *c)
     if (r >= 0)
         r = runtime_of(s, c, &rt, &ops);
     if (r >= 0) {
+        /* A process that exits at once may be reported before we mark it
+         * running: the worker holds such an exit until we are done. */
+        pthread_mutex_lock(&s->lock);
+        c->starting = true;
+        pthread_mutex_unlock(&s->lock);
         err_clear();
         r = ops->start(rt->state, c->id);
+        if (r < 0) {
+            pthread_mutex_lock(&s->lock);
+            c->starting = false;
+            pthread_mutex_unlock(&s->lock);
+        }
     }
     if (r < 0) {
         _cleanup_free_ char *why = strdup(err_get());
@@ -620,6 +657,8 @@ static int start_locked(struct container_store *s, struct container *c)
     format_time(now_ns(), started, sizeof(started));
     pthread_mutex_lock(&s->lock);
     c->status = STATUS_RUNNING;
+    c->starting = false;
+    pthread_cond_signal(&worker.wake);
     c->pid = pid;
     c->starts++;
     c->restart_at = 0;
@@ -644,6 +683,13 @@ int ctr_start(struct container_store *s, const char *ref)
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->op);
+    if (!c->removed && c->status != STATUS_RUNNING && c->status != STATUS_PAUSED) {
+        /* a start by hand begins a new restart history, as in dockerd */
+        pthread_mutex_lock(&s->lock);
+        json_object_set_new(c->rec, "RestartCount", json_integer(0));
+        c->restart_delay_ms = 0;
+        pthread_mutex_unlock(&s->lock);
+    }
     r = c->removed ? err_set(-ENOENT, "No such container: %s", ref) : start_locked(s, c);
     if (r < 0 && r != -EALREADY && !c->removed && json_is_true(json_object_get(hc_of(c), "AutoRemove"))) {
         /* dockerd removes an --rm container whose start failed */
@@ -792,6 +838,19 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&s->lock);
     while (!worker.stopping) {
         struct exit_item *it = worker.head;
+        struct container *starting = NULL;
+        if (it && container_lookup(s, it->id, &starting) >= 0 && starting->starting) {
+            /* its start has not finished yet: look again shortly */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 10 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&worker.wake, &s->lock, &ts);
+            continue;
+        }
         if (it) {
             worker.head = it->next;
             if (!worker.head)
@@ -1012,6 +1071,11 @@ int ctr_wait(struct container_store *s, const char *ref, const char *condition, 
     pthread_mutex_lock(&s->lock);
     uint64_t exits = c->exits;
     for (;;) {
+        if (s->shutting_down) {
+            pthread_mutex_unlock(&s->lock);
+            container_unref(s, c);
+            return err_set(-ESHUTDOWN, "the daemon is shutting down; the container keeps running");
+        }
         bool running = c->status == STATUS_RUNNING || c->status == STATUS_PAUSED || c->status == STATUS_RESTARTING;
         if (!strcmp(cond, "removed") ? c->removed
                                      : !strcmp(cond, "next-exit") ? c->exits > exits || c->removed
@@ -1357,6 +1421,14 @@ int ctr_restore(struct container_store *s)
     json_array_foreach(to_start, k, id) if (ctr_start(s, json_string_value(id)) < 0)
         log_warn("container %.12s: restart at boot failed: %s", json_string_value(id), err_get());
     return 0;
+}
+
+void ctr_wake_waiters(struct container_store *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->shutting_down = true;
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->lock);
 }
 
 void ctr_shutdown(struct container_store *s)

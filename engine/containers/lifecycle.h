@@ -23,6 +23,8 @@ void ctr_exited(struct container_store *s, const char *id, const char *status_js
 /* Start the exit/restart worker and reconcile records with the runtimes
  * (live restore). Called once plugins are up. */
 int ctr_restore(struct container_store *s);
+/* Release every blocked wait (the daemon is stopping), before front ends stop. */
+void ctr_wake_waiters(struct container_store *s);
 /* Stop the worker (containers keep running). */
 void ctr_shutdown(struct container_store *s);
 /* For the image store: is image id used by a container? */

@@ -445,11 +445,13 @@ int spec_build(const struct spec_input *in, json_t **ret)
                                                  (json_int_t)int_of(v, "Hard"), "soft", (json_int_t)int_of(v, "Soft")));
     }
     const char *wd = json_string_value(json_object_get(in->config, "WorkingDir"));
+    /* No inheritable capabilities, as dockerd since 20.10.14 (CVE-2022-24769). */
+    json_auto_t *empty_caps = json_array();
     json_t *process = json_pack(
         "{s:b, s:{s:i, s:i}, s:O, s:o, s:s, s:{s:O, s:O, s:O, s:O}, s:o, s:b}", "terminal",
         json_is_true(json_object_get(in->config, "Tty")), "user", "uid", in->uid, "gid", in->gid, "args", args, "env",
         env_of(in), "cwd", wd && *wd ? wd : "/", "capabilities", "bounding", caps, "effective", caps, "inheritable",
-        caps, "permitted", caps, "rlimits", rlimits, "noNewPrivileges", nnp);
+        empty_caps, "permitted", caps, "rlimits", rlimits, "noNewPrivileges", nnp);
     json_decref(caps);
     if (in->additional_gids && json_array_size(in->additional_gids))
         json_object_set(json_object_get(process, "user"), "additionalGids", in->additional_gids);
