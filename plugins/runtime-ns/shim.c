@@ -688,7 +688,8 @@ int main(int argc, char **argv)
     rns_error e = {0};
     int r = run(sh, options, cgroup_root, ready_fd, &e);
     slog(sh, "create failed: %s", e.msg);
-    ready_reply(ready_fd, e.code ? e.code : (r < 0 ? r : -EIO), e.msg[0] ? e.msg : strerror(r < 0 ? -r : EIO), 0);
+    /* Clean up first, answer last: whoever hears of the failure must find
+     * no process, cgroup or state dir left. */
     if (sh->pid > 0) {
         kill(sh->pid, SIGKILL);
         waitpid(sh->pid, NULL, 0);
@@ -697,5 +698,6 @@ int main(int argc, char **argv)
         cgroup_destroy(sh->cg);
     if (sh->state_dir)
         rns_rm_rf(sh->state_dir);
+    ready_reply(ready_fd, e.code ? e.code : (r < 0 ? r : -EIO), e.msg[0] ? e.msg : strerror(r < 0 ? -r : EIO), 0);
     return 1;
 }
