@@ -117,9 +117,14 @@ done
 cp "$POUCH_LOG" "$T_DIR/pouchd.2.log"
 pouchd_start --plugins="$CT_PLUGINS"
 check_eq "$(echo $running)" "$(D ps --filter "label=$CT_LABEL" --format '{{.Names}}' | sort | xargs)" "docker ps after a clean restart"
-shims=$(count_shims)
-# restarting containers (between an exit and their back-off) have no shim
-nrun=$(D ps -q --filter "label=$CT_LABEL" --filter status=running | wc -l)
+# A container between an exit and its restart may briefly have its old shim
+# or none: settle (bounded) before comparing.
+for _ in $(seq 50); do
+  shims=$(count_shims)
+  nrun=$(D ps -q --filter "label=$CT_LABEL" --filter status=running | wc -l)
+  [ "$nrun" = "$shims" ] && break
+  sleep 0.2
+done
 check_eq "$nrun" "$shims" "one shim per running container after two restarts"
 
 ct_done
