@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "container-api.h"
@@ -104,11 +105,40 @@ int32_t container_api_list(const pouch_host *h, const char *options_json, char *
     json_auto_t *opts = options_json && *options_json ? json_loads(options_json, 0, NULL) : json_object();
     if (!json_is_object(opts))
         return err_set(-EINVAL, "container list: options must be a JSON object");
-    json_t *out = NULL;
+    /* docker ps is the hot read: reuse the last answer while nothing changed
+     * and the "Up 5 seconds" texts still read the same (same second). */
+    static char *cache_opts, *cache_text;
+    static uint64_t cache_gen;
+    static time_t cache_sec;
+    static const struct container_store *cache_store;
+    const char *key = options_json ? options_json : "";
+    time_t sec = time(NULL);
     pthread_mutex_lock(&s->lock);
+    if (cache_text && cache_store == s && cache_gen == s->generation && cache_sec == sec && !strcmp(cache_opts, key)) {
+        *ret_json = strdup(cache_text);
+        pthread_mutex_unlock(&s->lock);
+        return *ret_json ? 0 : err_set(-ENOMEM, "container list: out of memory");
+    }
+    json_t *out = NULL;
     int r = view_list(s, opts, &out);
+    if (r >= 0)
+        r = dump(out, ret_json);
+    if (r >= 0) {
+        free(cache_opts);
+        free(cache_text);
+        cache_opts = strdup(key);
+        cache_text = strdup(*ret_json);
+        cache_gen = s->generation;
+        cache_sec = sec;
+        cache_store = s;
+        if (!cache_opts || !cache_text) {
+            free(cache_opts);
+            free(cache_text);
+            cache_opts = cache_text = NULL;
+        }
+    }
     pthread_mutex_unlock(&s->lock);
-    return r < 0 ? r : dump(out, ret_json);
+    return r;
 }
 
 int32_t container_api_inspect(const pouch_host *h, const char *id, int32_t size, char **ret_json)

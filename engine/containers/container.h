@@ -29,6 +29,7 @@ struct container {
     bool starting;           /* between the runtime's start and our RUNNING */
     json_t *rec;             /* the persisted document; guarded by the store lock */
     enum container_status status;
+    int64_t created_ns;      /* the record's Created, parsed once */
     int pid;
     bool rootfs_mounted;
     bool manually_stopped;   /* docker stop/kill: no restart (unless-stopped stays down) */
@@ -52,6 +53,7 @@ struct container_store {
     char *run_dir;          /* <exec-root>/containers */
     struct daemon *daemon;
     bool shutting_down;     /* waiters give up: the daemon is stopping */
+    uint64_t generation;    /* bumped by every change, for caches of views */
 };
 
 const char *container_status_name(enum container_status s);

@@ -90,6 +90,7 @@ void container_run_path(struct container_store *s, const struct container *c, co
 
 void container_sync_state(struct container *c)
 {
+    /* (callers that change state also save; save bumps the generation) */
     json_t *st = json_object_get(c->rec, "State");
     if (!st) {
         st = json_object();
@@ -106,6 +107,7 @@ void container_sync_state(struct container *c)
 
 int container_save(struct container_store *s, struct container *c)
 {
+    s->generation++;
     char dir[4096];
     container_data_path(s, c, NULL, dir, sizeof(dir));
     json_object_set_new(c->rec, "HasBeenManuallyStopped", json_boolean(c->manually_stopped));
@@ -129,6 +131,7 @@ static void container_free(struct container *c)
 
 int container_add(struct container_store *s, struct container *c)
 {
+    s->generation++;
     struct container **v = realloc(s->v, (s->n + 1) * sizeof(*v));
     if (!v)
         return err_set(-ENOMEM, "container store: out of memory");
@@ -140,6 +143,7 @@ int container_add(struct container_store *s, struct container *c)
 /* Take c out of the index; freed when the last reference goes. */
 void container_drop(struct container_store *s, struct container *c)
 {
+    s->generation++;
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i] == c) {
             memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(*s->v));
@@ -179,6 +183,7 @@ static int load_one(struct container_store *s, const char *id)
     c->status = container_status_parse(json_string_value(json_object_get(st, "Status")));
     c->pid = (int)json_integer_value(json_object_get(st, "Pid"));
     c->manually_stopped = json_is_true(json_object_get(rec, "HasBeenManuallyStopped"));
+    c->created_ns = parse_time(json_string_value(json_object_get(rec, "Created")));
     if (c->status == STATUS_REMOVING || c->status == STATUS_RESTARTING)
         c->status = STATUS_EXITED;
     r = container_add(s, c);

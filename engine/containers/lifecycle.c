@@ -336,7 +336,8 @@ int ctr_create(struct container_store *s, const char *name, json_t *body, json_t
         return r;
     }
     snprintf(log_path, sizeof(log_path), "%s/%s-json.log", dir, c->id);
-    format_time(now_ns(), created, sizeof(created));
+    c->created_ns = now_ns();
+    format_time(c->created_ns, created, sizeof(created));
     json_t *args = json_array();
     json_t *path = NULL;
     json_t *lists[2] = {json_object_get(config, "Entrypoint"), json_object_get(config, "Cmd")};
@@ -1267,7 +1268,7 @@ static bool prune_match(struct container *c, json_t *filters, int64_t until)
 {
     if (!labels_match(json_object_get(cfg_of(c), "Labels"), filters))
         return false;
-    if (until > 0 && parse_time(json_string_value(json_object_get(c->rec, "Created"))) / 1000000000LL >= until)
+    if (until > 0 && c->created_ns / 1000000000LL >= until)
         return false;
     return true;
 }

@@ -305,7 +305,7 @@ static json_t *list_entry(struct container_store *s, struct container *c, bool s
     json_t *e = json_pack("{s:O, s:[O], s:O, s:O, s:s, s:I, s:[]}", "Id", json_object_get(r, "Id"), "Names",
                           json_object_get(r, "Name"), "Image", json_object_get(json_object_get(r, "Config"), "Image"),
                           "ImageID", json_object_get(r, "Image"), "Command", command ? command : "", "Created",
-                          (json_int_t)(parse_time(json_string_value(json_object_get(r, "Created"))) / 1000000000LL),
+                          (json_int_t)(c->created_ns / 1000000000LL),
                           "Ports");
     if (size) {
         char upper[4096];
@@ -326,9 +326,7 @@ static json_t *list_entry(struct container_store *s, struct container *c, bool s
 static int cmp_created_desc(const void *a, const void *b)
 {
     struct container *x = *(struct container *const *)a, *y = *(struct container *const *)b;
-    int64_t tx = parse_time(json_string_value(json_object_get(x->rec, "Created")));
-    int64_t ty = parse_time(json_string_value(json_object_get(y->rec, "Created")));
-    return tx < ty ? 1 : tx > ty ? -1 : 0;
+    return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
 }
 
 static bool any_key(json_t *values, bool (*match)(struct container *, const char *), struct container *c)
@@ -425,7 +423,7 @@ int view_list(struct container_store *s, json_t *options, json_t **ret)
                 free(sorted);
                 return -ENOENT;
             }
-            int64_t t = parse_time(json_string_value(json_object_get(ref->rec, "Created")));
+            int64_t t = ref->created_ns;
             if (b == 0)
                 before = t;
             else
@@ -438,7 +436,7 @@ int view_list(struct container_store *s, json_t *options, json_t **ret)
     for (size_t i = 0; i < s->n; i++) {
         struct container *c = sorted[i];
         bool running = c->status == STATUS_RUNNING || c->status == STATUS_PAUSED || c->status == STATUS_RESTARTING;
-        int64_t created = parse_time(json_string_value(json_object_get(c->rec, "Created")));
+        int64_t created = c->created_ns;
         if (!all && !running)
             continue;
         if (created >= before || created <= since)

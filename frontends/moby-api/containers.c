@@ -269,7 +269,12 @@ int handle_containers_list(struct request *req)
         return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     char *out = NULL;
     int rc = ENGINE(req)->container_list(h, text, &out);
-    return reply_json(req, rc, out, MHD_HTTP_OK);
+    if (rc < 0)
+        return http_send_errno(req, rc);
+    static struct render_cache cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    rc = http_send_engine_json(req, &cache, out);
+    h->free(out);
+    return rc;
 }
 
 int handle_containers_inspect(struct request *req)

@@ -109,6 +109,46 @@ int http_send_error(struct request *req, unsigned status, const char *fmt, ...)
     return r;
 }
 
+static int send_copy(struct request *req, const char *buf, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    memcpy(copy, buf, len);
+    return send_buffer(req, MHD_HTTP_OK, "application/json", copy, len);
+}
+
+int http_send_engine_json(struct request *req, struct render_cache *cache, const char *text)
+{
+    pthread_mutex_lock(&cache->lock);
+    if (cache->in && strcmp(cache->in, text) == 0) {
+        int r = send_copy(req, cache->out, cache->out_len);
+        pthread_mutex_unlock(&cache->lock);
+        return r;
+    }
+    pthread_mutex_unlock(&cache->lock);
+    json_auto_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
+    size_t len = 0;
+    _cleanup_free_ char *go = j ? json_dump_go(j, &len) : NULL;
+    if (!go)
+        return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "engine returned invalid JSON");
+    pthread_mutex_lock(&cache->lock);
+    free(cache->in);
+    free(cache->out);
+    cache->in = strdup(text);
+    cache->out = malloc(len ? len : 1);
+    if (cache->in && cache->out) {
+        memcpy(cache->out, go, len);
+        cache->out_len = len;
+    } else {
+        free(cache->in);
+        free(cache->out);
+        cache->in = cache->out = NULL;
+    }
+    pthread_mutex_unlock(&cache->lock);
+    return send_copy(req, go, len);
+}
+
 /* dockerd's errdefs mapping, from the errno the engine reports. */
 unsigned http_status_for_errno(int err)
 {

@@ -398,62 +398,15 @@ int handle_images_list(struct request *req)
                                   http_query_bool(req, "digests"), "filters", filters);
     _cleanup_free_ char *text = json_dumps(opts, JSON_COMPACT);
     char *out = NULL;
-    int rc = h->engine->image_list(h, text, &out);
-    if (rc < 0)
-        return http_send_errno(req, rc);
+    r = h->engine->image_list(h, text, &out);
+    if (r < 0)
+        return http_send_errno(req, r);
     /* The engine answers an unchanged store with the same text: reuse the
      * Go-style rendering of it rather than parsing and printing again. */
-    static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-    static char *cache_in, *cache_out;
-    static size_t cache_out_len;
-    pthread_mutex_lock(&cache_lock);
-    if (cache_in && strcmp(cache_in, out) == 0) {
-        char *copy = malloc(cache_out_len ? cache_out_len : 1);
-        if (copy)
-            memcpy(copy, cache_out, cache_out_len);
-        size_t len = cache_out_len;
-        pthread_mutex_unlock(&cache_lock);
-        h->free(out);
-        if (!copy)
-            return http_send_error(req, 500, "out of memory");
-        struct MHD_Response *resp = MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
-        if (!resp) {
-            free(copy);
-            return -ENOMEM;
-        }
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        return http_queue(req, MHD_HTTP_OK, resp);
-    }
-    pthread_mutex_unlock(&cache_lock);
-    json_auto_t *j = json_loads(out, 0, NULL);
-    size_t len = 0;
-    char *go = j ? json_dump_go(j, &len) : NULL;
-    if (!go) {
-        h->free(out);
-        return http_send_error(req, 500, "engine returned invalid JSON");
-    }
-    pthread_mutex_lock(&cache_lock);
-    free(cache_in);
-    free(cache_out);
-    cache_in = strdup(out);
-    cache_out = malloc(len ? len : 1);
-    if (cache_out)
-        memcpy(cache_out, go, len);
-    cache_out_len = len;
-    if (!cache_in || !cache_out) {
-        free(cache_in);
-        free(cache_out);
-        cache_in = cache_out = NULL;
-    }
-    pthread_mutex_unlock(&cache_lock);
+    static struct render_cache cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    r = http_send_engine_json(req, &cache, out);
     h->free(out);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, go, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(go);
-        return -ENOMEM;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    return http_queue(req, MHD_HTTP_OK, resp);
+    return r;
 }
 
 int handle_images_inspect(struct request *req)

@@ -104,6 +104,17 @@ unsigned http_status_for_errno(int err);
  * malloc'd. */
 char *http_query(struct request *req, const char *key);
 
+/* The last engine JSON text and its Go-style rendering, for hot list
+ * endpoints whose engine answer repeats while nothing changes. */
+struct render_cache {
+    pthread_mutex_t lock;
+    char *in, *out;
+    size_t out_len;
+};
+/* Send engine JSON text (borrowed) as a 200, rendered as Go would, reusing
+ * cache when the text is the same as last time. */
+int http_send_engine_json(struct request *req, struct render_cache *cache, const char *text);
+
 /* All values of query parameter key, percent-decoded, as a JSON array. */
 json_t *http_query_all(struct request *req, const char *key);
 /* Query parameter as a boolean the way dockerd's httputils.BoolValue reads
