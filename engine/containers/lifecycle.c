@@ -1,7 +1,7 @@
 /* Container operations. Locking: a container's op mutex serialises its
  * life-cycle steps; the store lock guards records and is held only briefly;
  * an exit is first recorded under the store lock alone (so stop/wait see it
- * while holding op) and cleaned up afterwards under op by the worker. */
+ * while holding op) and cleaned up afterwards under op by the worker (exits.c). */
 #include "lifecycle.h"
 
 #include <dirent.h>
@@ -26,47 +26,14 @@
 #include "error.h"
 #include "label-filter.h"
 #include "layer-store.h"
+#include "lifecycle-internal.h"
 #include "log.h"
 #include "rootfs.h"
 #include "spec.h"
 #include "sysinfo.h"
 #include "views.h"
 
-#define DEFAULT_RUNTIME "runtime-ns"
-#define INIT_BINARY "/usr/bin/tini-static"
-
-struct exit_item {
-    struct exit_item *next;
-    char id[CONTAINER_ID_LEN];
-    json_t *status;
-};
-
-/* The worker that turns exits into state and applies restart policies. */
-static struct {
-    pthread_t thread;
-    bool running, stopping;
-    pthread_cond_t wake;
-    struct exit_item *head, *tail;
-} worker = {.wake = PTHREAD_COND_INITIALIZER};
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static json_t *hc_of(struct container *c)
-{
-    return json_object_get(c->rec, "HostConfig");
-}
-
-static json_t *cfg_of(struct container *c)
-{
-    return json_object_get(c->rec, "Config");
-}
-
-static void event(struct container_store *s, struct container *c, const char *action, json_t *extra)
+void ctr_event(struct container_store *s, struct container *c, const char *action, json_t *extra)
 {
     json_t *attrs = json_object();
     const char *name = json_string_value(json_object_get(c->rec, "Name"));
@@ -84,7 +51,7 @@ static void event(struct container_store *s, struct container *c, const char *ac
     event_bus_publish(s->daemon->bus, &ev);
 }
 
-static struct plugin *find_plugin(struct daemon *d, uint32_t kind, const char *name)
+struct plugin *ctr_find_plugin(struct daemon *d, uint32_t kind, const char *name)
 {
     for (size_t i = 0; i < d->plugins.n; i++) {
         struct plugin *p = d->plugins.v[i];
@@ -94,11 +61,11 @@ static struct plugin *find_plugin(struct daemon *d, uint32_t kind, const char *n
     return NULL;
 }
 
-static int runtime_of(struct container_store *s, struct container *c, struct plugin **ret_p,
+int ctr_runtime_of(struct container_store *s, struct container *c, struct plugin **ret_p,
                       const pouch_runtime_ops **ret_ops)
 {
     const char *name = json_string_value(json_object_get(hc_of(c), "Runtime"));
-    struct plugin *p = find_plugin(s->daemon, POUCH_KIND_RUNTIME, name && *name ? name : DEFAULT_RUNTIME);
+    struct plugin *p = ctr_find_plugin(s->daemon, POUCH_KIND_RUNTIME, name && *name ? name : DEFAULT_RUNTIME);
     const pouch_runtime_ops *ops = p ? p->desc.ops : NULL;
     if (!p || !ops || !POUCH_HAS(ops, pouch_runtime_ops, free))
         return err_set(-ENOTSUP, "unknown or incomplete runtime \"%s\": load it with pouchd --plugins=...,%s",
@@ -108,283 +75,12 @@ static int runtime_of(struct container_store *s, struct container *c, struct plu
     return 0;
 }
 
-static struct plugin *log_plugin(struct container_store *s, const char *driver)
+struct plugin *ctr_log_plugin(struct container_store *s, const char *driver)
 {
     char name[128];
     snprintf(name, sizeof(name), "log-%s", driver);
-    return find_plugin(s->daemon, POUCH_KIND_LOG, name);
+    return ctr_find_plugin(s->daemon, POUCH_KIND_LOG, name);
 }
-
-/* --- create ------------------------------------------------------------ */
-
-static void merge_env(json_t *image_env, json_t *user_env, json_t *out)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(image_env, i, e) json_array_append(out, e);
-    json_array_foreach(user_env, i, e)
-    {
-        const char *kv = json_string_value(e);
-        if (!kv)
-            continue;
-        size_t klen = strcspn(kv, "=");
-        for (size_t k = 0; k < json_array_size(out); k++) {
-            const char *o = json_string_value(json_array_get(out, k));
-            if (strncmp(o, kv, klen) == 0 && (o[klen] == '=' || o[klen] == '\0')) {
-                json_array_remove(out, k);
-                break;
-            }
-        }
-        json_array_append(out, e);
-    }
-}
-
-/* The image's defaults under what the user gave, as dockerd merges them. */
-static void merge_image_config(json_t *config, json_t *image_config)
-{
-    json_t *env = json_array();
-    merge_env(json_object_get(image_config, "Env"), json_object_get(config, "Env"), env);
-    json_object_set_new(config, "Env", json_array_size(env) ? env : (json_decref(env), json_null()));
-    bool user_entrypoint = json_array_size(json_object_get(config, "Entrypoint")) > 0;
-    bool user_cmd = json_array_size(json_object_get(config, "Cmd")) > 0;
-    if (!user_entrypoint) {
-        json_object_set(config, "Entrypoint", json_object_get(image_config, "Entrypoint") ?: json_null());
-        if (!user_cmd)
-            json_object_set(config, "Cmd", json_object_get(image_config, "Cmd") ?: json_null());
-    }
-    static const char *const strings[] = {"WorkingDir", "User", "StopSignal"};
-    for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
-        const char *v = json_string_value(json_object_get(config, strings[i]));
-        json_t *iv = json_object_get(image_config, strings[i]);
-        if ((!v || !*v) && json_is_string(iv) && *json_string_value(iv))
-            json_object_set(config, strings[i], iv);
-    }
-    static const char *const objects[] = {"Labels", "ExposedPorts", "Volumes"};
-    for (size_t i = 0; i < ARRAY_SIZE(objects); i++) {
-        json_t *iv = json_object_get(image_config, objects[i]);
-        if (!json_is_object(iv) || !json_object_size(iv))
-            continue;
-        json_t *v = json_object_get(config, objects[i]);
-        json_t *merged = json_deep_copy(iv);
-        if (json_is_object(v))
-            json_object_update(merged, v);
-        json_object_set_new(config, objects[i], merged);
-    }
-    if (!json_object_get(config, "Healthcheck") && json_object_get(image_config, "Healthcheck"))
-        json_object_set(config, "Healthcheck", json_object_get(image_config, "Healthcheck"));
-}
-
-static int validate_host_config(json_t *hc, json_t *warnings)
-{
-    json_t *rp = json_object_get(hc, "RestartPolicy");
-    const char *policy = json_string_value(json_object_get(rp, "Name"));
-    json_int_t max = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-    if (policy && *policy && strcmp(policy, "no") && strcmp(policy, "always") && strcmp(policy, "unless-stopped") &&
-        strcmp(policy, "on-failure"))
-        return err_set(-EINVAL, "invalid restart policy '%s'", policy);
-    if (max != 0 && (!policy || strcmp(policy, "on-failure") != 0))
-        return err_set(-EINVAL, "maximum retry count cannot be used with restart policy '%s'", policy ? policy : "");
-    if (max < 0)
-        return err_set(-EINVAL, "maximum retry count cannot be negative");
-    if (json_is_true(json_object_get(hc, "AutoRemove")) && policy && *policy && strcmp(policy, "no") != 0)
-        return err_set(-EINVAL, "can't create 'AutoRemove' container with restart policy");
-    json_int_t mem = json_integer_value(json_object_get(hc, "Memory"));
-    json_int_t swap = json_integer_value(json_object_get(hc, "MemorySwap"));
-    if (mem > 0 && mem < 6 * 1024 * 1024)
-        return err_set(-EINVAL, "Minimum memory limit allowed is 6MB");
-    if (swap > 0 && mem > 0 && swap < mem)
-        return err_set(-EINVAL, "Minimum memoryswap limit should be larger than memory limit, see usage");
-    if (swap > 0 && mem == 0)
-        return err_set(-EINVAL, "You should always set the Memory limit when using Memoryswap limit, see usage");
-    if (json_integer_value(json_object_get(hc, "NanoCpus")) > 0 &&
-        (json_integer_value(json_object_get(hc, "CpuQuota")) > 0 || json_integer_value(json_object_get(hc, "CpuPeriod")) > 0))
-        return err_set(-EINVAL, "Conflicting options: Nano CPUs and CPU Period cannot both be set");
-    json_int_t oom = json_integer_value(json_object_get(hc, "OomScoreAdj"));
-    if (oom < -1000 || oom > 1000)
-        return err_set(-EINVAL, "Invalid value %lld, range for oom score adj is [-1000, 1000]", (long long)oom);
-    struct rlimit own;
-    size_t i;
-    json_t *u;
-    json_array_foreach(json_object_get(hc, "Ulimits"), i, u)
-    {
-        const char *name = json_string_value(json_object_get(u, "Name"));
-        json_int_t hard = json_integer_value(json_object_get(u, "Hard"));
-        json_int_t soft = json_integer_value(json_object_get(u, "Soft"));
-        if (soft > hard)
-            return err_set(-EINVAL, "ulimit soft limit must be less than or equal to hard limit: %lld > %lld",
-                           (long long)soft, (long long)hard);
-        if (name && strcmp(name, "nofile") == 0 && getrlimit(RLIMIT_NOFILE, &own) == 0 && hard > 0 &&
-            (rlim_t)hard > own.rlim_max)
-            return err_set(-EINVAL,
-                           "ulimit nofile: hard limit %lld is above this daemon's own hard limit %llu, which a "
-                           "container cannot exceed; ask for at most %llu",
-                           (long long)hard, (unsigned long long)own.rlim_max, (unsigned long long)own.rlim_max);
-    }
-    if (oom < 0)
-        json_array_append_new(warnings, json_string("negative oom_score_adj needs CAP_SYS_RESOURCE, which this "
-                                                    "daemon lacks: the container keeps the daemon's own score"));
-    const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
-    if (!net || !*net || !strcmp(net, "default") || !strcmp(net, "bridge")) {
-        /* Not a create warning: the docker CLI would print it on every run. */
-        static int said;
-        if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
-            log_info("pouch has no bridge networking yet: containers on the default network get their own network "
-                     "namespace with loopback only (as --network none)");
-    } else if (strcmp(net, "none") && strcmp(net, "host"))
-        return err_set(-EINVAL, "network mode \"%s\" is not supported yet: use none, host or the default", net);
-    return 0;
-}
-
-static void random_id(char *out)
-{
-    unsigned char b[32];
-    if (getrandom(b, sizeof(b), 0) != sizeof(b))
-        for (size_t i = 0; i < sizeof(b); i++)
-            b[i] = (unsigned char)(rand() & 0xff);
-    for (int i = 0; i < 32; i++)
-        sprintf(out + 2 * i, "%02x", b[i]);
-}
-
-int ctr_create(struct container_store *s, const char *name, json_t *body, json_t **ret)
-{
-    struct daemon *d = s->daemon;
-    if (!json_is_object(body))
-        return err_set(-EINVAL, "config cannot be empty in order to create a container");
-    const char *image_name = json_string_value(json_object_get(body, "Image"));
-    if (!image_name || !*image_name)
-        return err_set(-EINVAL, "No command specified");
-    json_auto_t *config = json_deep_copy(body);
-    json_object_del(config, "HostConfig");
-    json_object_del(config, "NetworkingConfig");
-    json_auto_t *hc = json_deep_copy(json_object_get(body, "HostConfig"));
-    if (!json_is_object(hc)) {
-        json_decref(hc);
-        hc = json_object();
-    }
-    json_auto_t *warnings = json_array();
-    int r = validate_host_config(hc, warnings);
-    if (r < 0)
-        return r;
-
-    char image_id[DIGEST_LEN];
-    json_t *image_config = NULL;
-    pthread_rwlock_rdlock(&d->images->lock);
-    struct image *img = NULL;
-    r = image_lookup(d->images, image_name, &img);
-    if (r >= 0) {
-        memcpy(image_id, img->id, DIGEST_LEN);
-        image_config = json_incref(json_object_get(img->config, "config"));
-    }
-    pthread_rwlock_unlock(&d->images->lock);
-    if (r < 0)
-        return r;
-    merge_image_config(config, image_config);
-    json_decref(image_config);
-    if (json_array_size(json_object_get(config, "Entrypoint")) + json_array_size(json_object_get(config, "Cmd")) == 0)
-        return err_set(-EINVAL, "No command specified");
-
-    struct container *c = calloc(1, sizeof(*c));
-    if (!c)
-        return err_set(-ENOMEM, "out of memory");
-    pthread_mutex_init(&c->op, NULL);
-    random_id(c->id);
-    const char *hn = json_string_value(json_object_get(config, "Hostname"));
-    bool host_uts = strcmp(json_string_value(json_object_get(hc, "UTSMode")) ?: "", "host") == 0;
-    if (host_uts && hn && *hn) {
-        pthread_mutex_destroy(&c->op);
-        free(c);
-        return err_set(-EINVAL, "conflicting options: hostname and the UTS mode");
-    }
-    if (!hn || !*hn) {
-        char host[256] = "";
-        if (host_uts || strcmp(json_string_value(json_object_get(hc, "NetworkMode")) ?: "", "host") == 0)
-            gethostname(host, sizeof(host) - 1);
-        else
-            snprintf(host, sizeof(host), "%.12s", c->id);
-        json_object_set_new(config, "Hostname", json_string(host));
-    }
-    view_complete_config(config);
-    view_complete_host_config(hc);
-
-    pthread_mutex_lock(&s->lock);
-    char gen[128];
-    if (name && *name) {
-        r = container_name_check(s, name, NULL);
-    } else {
-        container_generate_name(s, gen, sizeof(gen));
-        name = gen;
-    }
-    if (r >= 0) {
-        /* A dry run of the spec catches bad caps, sysctls, mounts now, not at start. */
-        struct spec_input in = {.id = c->id, .config = config, .host_config = hc, .rootfs = "/", .uid = 0, .gid = 0,
-                                .cgroup_v2 = strcmp(sysinfo_cgroup_version(), "2") == 0};
-        json_t *spec = NULL;
-        r = spec_build(&in, &spec);
-        json_decref(spec);
-    }
-    char dir[4096], log_path[4200], created[64];
-    if (r >= 0) {
-        container_data_path(s, c, NULL, dir, sizeof(dir));
-        r = mkdir_p(dir, 0710) < 0 ? err_set(-errno, "container %.12s: cannot create %s: %s", c->id, dir,
-                                              strerror(errno))
-                                   : 0;
-    }
-    if (r < 0) {
-        pthread_mutex_unlock(&s->lock);
-        pthread_mutex_destroy(&c->op);
-        free(c);
-        return r;
-    }
-    snprintf(log_path, sizeof(log_path), "%s/%s-json.log", dir, c->id);
-    c->created_ns = now_ns();
-    format_time(c->created_ns, created, sizeof(created));
-    json_t *args = json_array();
-    json_t *path = NULL;
-    json_t *lists[2] = {json_object_get(config, "Entrypoint"), json_object_get(config, "Cmd")};
-    for (int l = 0; l < 2; l++) {
-        size_t i;
-        json_t *a;
-        json_array_foreach(lists[l], i, a)
-        {
-            if (!path)
-                path = json_incref(a);
-            else
-                json_array_append(args, a);
-        }
-    }
-    char bare[256];
-    snprintf(bare, sizeof(bare), "/%s", name[0] == '/' ? name + 1 : name);
-    const char *log_type = json_string_value(json_object_get(json_object_get(hc, "LogConfig"), "Type"));
-    c->rec = json_pack("{s:s, s:s, s:o, s:o, s:{}, s:s, s:s, s:i, s:s, s:s, s:O, s:O}", "Id", c->id, "Created",
-                       created, "Path", path ? path : json_string(""), "Args", args, "State", "Image", image_id, "Name",
-                       bare, "RestartCount", 0, "Driver", "overlay2", "LogPath",
-                       log_type && strcmp(log_type, "none") == 0 ? "" : log_path, "HostConfig", hc, "Config", config);
-    c->status = STATUS_CREATED;
-    container_sync_state(c);
-    json_t *st = json_object_get(c->rec, "State");
-    json_object_set_new(st, "OOMKilled", json_false());
-    json_object_set_new(st, "ExitCode", json_integer(0));
-    json_object_set_new(st, "Error", json_string(""));
-    json_object_set_new(st, "StartedAt", json_string("0001-01-01T00:00:00Z"));
-    json_object_set_new(st, "FinishedAt", json_string("0001-01-01T00:00:00Z"));
-    r = container_save(s, c);
-    if (r >= 0)
-        r = container_add(s, c);
-    if (r < 0) {
-        pthread_mutex_unlock(&s->lock);
-        remove_tree_at(AT_FDCWD, dir);
-        json_decref(c->rec);
-        pthread_mutex_destroy(&c->op);
-        free(c);
-        return r;
-    }
-    event(s, c, "create", NULL);
-    *ret = json_pack("{s:s, s:O}", "Id", c->id, "Warnings", warnings);
-    pthread_mutex_unlock(&s->lock);
-    return 0;
-}
-
-static int remove_locked(struct container_store *s, struct container *c);
 
 /* --- runtime side -------------------------------------------------------- */
 
@@ -503,13 +199,13 @@ static int ipc_path(struct container_store *s, json_t *hc)
 }
 
 /* Mount, write the bundle and have the runtime create the container. Op held. */
-static int prepare(struct container_store *s, struct container *c)
+int ctr_prepare(struct container_store *s, struct container *c)
 {
     if (c->prepared)
         return 0;
     struct plugin *rt;
     const pouch_runtime_ops *ops;
-    int r = runtime_of(s, c, &rt, &ops);
+    int r = ctr_runtime_of(s, c, &rt, &ops);
     if (r < 0)
         return r;
     char bundle[4096], rootfs[4200], path[4200];
@@ -561,7 +257,7 @@ static int prepare(struct container_store *s, struct container *c)
 
     json_t *lc = json_object_get(hc, "LogConfig");
     const char *driver = json_string_value(json_object_get(lc, "Type"));
-    struct plugin *lp = driver && strcmp(driver, "none") ? log_plugin(s, driver) : NULL;
+    struct plugin *lp = driver && strcmp(driver, "none") ? ctr_log_plugin(s, driver) : NULL;
     if (r >= 0 && driver && strcmp(driver, "none") && !lp)
         r = err_set(-EINVAL, "logging driver \"%s\" is not loaded: start pouchd with --plugins=...,log-%s", driver,
                     driver);
@@ -586,11 +282,11 @@ static int prepare(struct container_store *s, struct container *c)
 }
 
 /* Undo prepare once the process is gone. Op held. */
-static void unprepare(struct container_store *s, struct container *c)
+void ctr_unprepare(struct container_store *s, struct container *c)
 {
     struct plugin *rt;
     const pouch_runtime_ops *ops;
-    if (c->prepared && runtime_of(s, c, &rt, &ops) >= 0 && ops->destroy(rt->state, c->id, 1) < 0)
+    if (c->prepared && ctr_runtime_of(s, c, &rt, &ops) >= 0 && ops->destroy(rt->state, c->id, 1) < 0)
         log_warn("container %.12s: runtime delete: %s", c->id, err_get());
     c->prepared = false;
     if (rootfs_unmount(s, c) < 0)
@@ -608,17 +304,17 @@ static int start_failure_code(const char *msg)
 }
 
 /* Start with op held. */
-static int start_locked(struct container_store *s, struct container *c)
+int ctr_start_locked(struct container_store *s, struct container *c)
 {
     if (c->status == STATUS_RUNNING || c->status == STATUS_PAUSED)
         return err_set(-EALREADY, "container %.12s is already running", c->id);
     if (c->status == STATUS_EXITED && c->prepared)
-        unprepare(s, c);
+        ctr_unprepare(s, c);
     struct plugin *rt;
     const pouch_runtime_ops *ops;
-    int r = prepare(s, c);
+    int r = ctr_prepare(s, c);
     if (r >= 0)
-        r = runtime_of(s, c, &rt, &ops);
+        r = ctr_runtime_of(s, c, &rt, &ops);
     if (r >= 0) {
         /* A process that exits at once may be reported before we mark it
          * running: the worker holds such an exit until we are done. */
@@ -635,7 +331,7 @@ static int start_locked(struct container_store *s, struct container *c)
     }
     if (r < 0) {
         _cleanup_free_ char *why = strdup(err_get());
-        unprepare(s, c);
+        ctr_unprepare(s, c);
         pthread_mutex_lock(&s->lock);
         json_t *st = json_object_get(c->rec, "State");
         json_object_set_new(st, "ExitCode", json_integer(start_failure_code(why ? why : "")));
@@ -659,7 +355,7 @@ static int start_locked(struct container_store *s, struct container *c)
     pthread_mutex_lock(&s->lock);
     c->status = STATUS_RUNNING;
     c->starting = false;
-    pthread_cond_signal(&worker.wake);
+    ctr_worker_wake();
     c->pid = pid;
     c->starts++;
     c->restart_at = 0;
@@ -672,7 +368,7 @@ static int start_locked(struct container_store *s, struct container *c)
     container_sync_state(c);
     r = container_save(s, c);
     pthread_cond_broadcast(&s->changed);
-    event(s, c, "start", NULL);
+    ctr_event(s, c, "start", NULL);
     pthread_mutex_unlock(&s->lock);
     return r;
 }
@@ -691,209 +387,16 @@ int ctr_start(struct container_store *s, const char *ref)
         c->restart_delay_ms = 0;
         pthread_mutex_unlock(&s->lock);
     }
-    r = c->removed ? err_set(-ENOENT, "No such container: %s", ref) : start_locked(s, c);
+    r = c->removed ? err_set(-ENOENT, "No such container: %s", ref) : ctr_start_locked(s, c);
     if (r < 0 && r != -EALREADY && !c->removed && json_is_true(json_object_get(hc_of(c), "AutoRemove"))) {
         /* dockerd removes an --rm container whose start failed */
         _cleanup_free_ char *why = strdup(err_get());
-        remove_locked(s, c);
+        ctr_remove_locked(s, c);
         err_set(r, "%s", why ? why : "start failed");
     }
     pthread_mutex_unlock(&c->op);
     container_unref(s, c);
     return r;
-}
-
-/* --- exits and restart policies -------------------------------------- */
-
-void ctr_exited(struct container_store *s, const char *id, const char *status_json)
-{
-    struct exit_item *it = calloc(1, sizeof(*it));
-    if (!it)
-        return;
-    snprintf(it->id, sizeof(it->id), "%s", id);
-    it->status = status_json ? json_loads(status_json, 0, NULL) : NULL;
-    if (!it->status)
-        it->status = json_object();
-    pthread_mutex_lock(&s->lock);
-    if (worker.tail)
-        worker.tail->next = it;
-    else
-        worker.head = it;
-    worker.tail = it;
-    pthread_cond_signal(&worker.wake);
-    pthread_mutex_unlock(&s->lock);
-}
-
-static bool should_restart(struct container *c, int exit_code)
-{
-    json_t *rp = json_object_get(hc_of(c), "RestartPolicy");
-    const char *name = json_string_value(json_object_get(rp, "Name"));
-    if (!name || c->manually_stopped || worker.stopping)
-        return false;
-    if (!strcmp(name, "always") || !strcmp(name, "unless-stopped"))
-        return true;
-    if (!strcmp(name, "on-failure")) {
-        json_int_t max = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-        json_int_t count = json_integer_value(json_object_get(c->rec, "RestartCount"));
-        return exit_code != 0 && (max == 0 || count < max);
-    }
-    return false;
-}
-
-/* Phase 1 of an exit, store lock held: record it so waiters see it at once. */
-static void record_exit(struct container_store *s, struct container *c, json_t *status)
-{
-    int code = (int)json_integer_value(json_object_get(status, "exit_code"));
-    bool oom = json_is_true(json_object_get(status, "oom_killed"));
-    int64_t fin = json_integer_value(json_object_get(status, "finished_at"));
-    char finished[64];
-    format_time(fin > 0 ? fin : now_ns(), finished, sizeof(finished));
-    json_t *st = json_object_get(c->rec, "State");
-    json_object_set_new(st, "ExitCode", json_integer(code));
-    json_object_set_new(st, "OOMKilled", json_boolean(oom));
-    json_object_set_new(st, "FinishedAt", json_string(finished));
-    const char *err = json_string_value(json_object_get(status, "error"));
-    json_object_set_new(st, "Error", json_string(err ? err : ""));
-    int64_t started = parse_time(json_string_value(json_object_get(st, "StartedAt")));
-    bool restart = should_restart(c, code);
-    if (restart) {
-        /* dockerd's back-off: 100 ms doubling to 1 min, reset after 10 s of running */
-        if (started > 0 && (fin > 0 ? fin : now_ns()) - started >= 10LL * 1000000000LL)
-            c->restart_delay_ms = 0;
-        c->restart_delay_ms = c->restart_delay_ms ? c->restart_delay_ms * 2 : 100;
-        if (c->restart_delay_ms > 60000)
-            c->restart_delay_ms = 60000;
-        c->restart_at = now_ns() + (int64_t)c->restart_delay_ms * 1000000LL;
-        c->status = STATUS_RESTARTING;
-    } else {
-        c->status = STATUS_EXITED;
-        c->restart_at = 0;
-    }
-    c->pid = 0;
-    c->exits++;
-    container_sync_state(c);
-    container_save(s, c);
-    /* The runtime reports an exit once the output is drained: tell log
-     * followers that nothing more will come (log.h's "<path>.closed"). */
-    const char *log_path = json_string_value(json_object_get(c->rec, "LogPath"));
-    if (log_path && *log_path) {
-        char marker[4200];
-        snprintf(marker, sizeof(marker), "%s.closed", log_path);
-        int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        if (fd >= 0)
-            close(fd);
-    }
-    pthread_cond_broadcast(&s->changed);
-    char code_text[16];
-    snprintf(code_text, sizeof(code_text), "%d", code);
-    if (oom)
-        event(s, c, "oom", NULL);
-    event(s, c, "die", json_pack("{s:s}", "exitCode", code_text));
-}
-
-/* Phase 2, op held: release the runtime's resources, then --rm or restart. */
-static void finish_exit(struct container_store *s, struct container *c, uint64_t starts_at_exit)
-{
-    pthread_mutex_lock(&c->op);
-    if (!c->removed && c->starts == starts_at_exit && c->status != STATUS_RUNNING) {
-        unprepare(s, c);
-        if (json_is_true(json_object_get(hc_of(c), "AutoRemove")) && c->status == STATUS_EXITED)
-            remove_locked(s, c);
-    }
-    pthread_mutex_unlock(&c->op);
-}
-
-/* Restart containers whose back-off is due. */
-static void run_due_restarts(struct container_store *s)
-{
-    for (;;) {
-        struct container *due = NULL;
-        pthread_mutex_lock(&s->lock);
-        int64_t now = now_ns();
-        for (size_t i = 0; i < s->n && !due; i++)
-            if (s->v[i]->status == STATUS_RESTARTING && s->v[i]->restart_at && s->v[i]->restart_at <= now) {
-                due = s->v[i];
-                due->refs++;
-                due->restart_at = 0;
-            }
-        pthread_mutex_unlock(&s->lock);
-        if (!due)
-            return;
-        pthread_mutex_lock(&due->op);
-        if (!due->removed && due->status == STATUS_RESTARTING) {
-            pthread_mutex_lock(&s->lock);
-            json_object_set_new(due->rec, "RestartCount",
-                                json_integer(json_integer_value(json_object_get(due->rec, "RestartCount")) + 1));
-            pthread_mutex_unlock(&s->lock);
-            if (start_locked(s, due) < 0)
-                log_warn("container %.12s: restart failed: %s", due->id, err_get());
-        }
-        pthread_mutex_unlock(&due->op);
-        container_unref(s, due);
-    }
-}
-
-static void *worker_main(void *arg)
-{
-    struct container_store *s = arg;
-    pthread_mutex_lock(&s->lock);
-    while (!worker.stopping) {
-        struct exit_item *it = worker.head;
-        struct container *starting = NULL;
-        if (it && container_lookup(s, it->id, &starting) >= 0 && starting->starting) {
-            /* its start has not finished yet: look again shortly */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 10 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&worker.wake, &s->lock, &ts);
-            continue;
-        }
-        if (it) {
-            worker.head = it->next;
-            if (!worker.head)
-                worker.tail = NULL;
-            struct container *c = NULL;
-            uint64_t starts = 0;
-            if (container_lookup(s, it->id, &c) >= 0 && strcmp(c->id, it->id) == 0 &&
-                (c->status == STATUS_RUNNING || c->status == STATUS_PAUSED)) {
-                record_exit(s, c, it->status);
-                c->refs++;
-                starts = c->starts;
-            } else {
-                c = NULL;
-            }
-            pthread_mutex_unlock(&s->lock);
-            if (c) {
-                finish_exit(s, c, starts);
-                container_unref(s, c);
-            }
-            json_decref(it->status);
-            free(it);
-            pthread_mutex_lock(&s->lock);
-            continue;
-        }
-        pthread_mutex_unlock(&s->lock);
-        run_due_restarts(s);
-        pthread_mutex_lock(&s->lock);
-        if (worker.head || worker.stopping)
-            continue;
-        int64_t next = 0;
-        for (size_t i = 0; i < s->n; i++)
-            if (s->v[i]->restart_at && (!next || s->v[i]->restart_at < next))
-                next = s->v[i]->restart_at;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t deadline = next ? next : (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + 1000000000LL;
-        ts.tv_sec = deadline / 1000000000LL;
-        ts.tv_nsec = deadline % 1000000000LL;
-        pthread_cond_timedwait(&worker.wake, &s->lock, &ts);
-    }
-    pthread_mutex_unlock(&s->lock);
-    return NULL;
 }
 
 /* --- stop, kill, wait ------------------------------------------------------ */
@@ -922,25 +425,25 @@ static int parse_signal(const char *sig)
     return -1;
 }
 
-static int send_signal(struct container_store *s, struct container *c, int sig)
+int ctr_send_signal(struct container_store *s, struct container *c, int sig)
 {
     struct plugin *rt;
     const pouch_runtime_ops *ops;
-    int r = runtime_of(s, c, &rt, &ops);
+    int r = ctr_runtime_of(s, c, &rt, &ops);
     if (r >= 0)
         r = ops->kill(rt->state, c->id, sig, 0);
     if (r >= 0) {
         char num[16];
         snprintf(num, sizeof(num), "%d", sig);
         pthread_mutex_lock(&s->lock);
-        event(s, c, "kill", json_pack("{s:s}", "signal", num));
+        ctr_event(s, c, "kill", json_pack("{s:s}", "signal", num));
         pthread_mutex_unlock(&s->lock);
     }
     return r;
 }
 
 /* Wait (store lock held) until c is not running or timeout_ms passes. */
-static bool wait_not_running(struct container_store *s, struct container *c, int timeout_ms)
+bool ctr_wait_not_running(struct container_store *s, struct container *c, int timeout_ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -979,20 +482,20 @@ static int stop_locked(struct container_store *s, struct container *c, int timeo
                       : 10;
     pthread_mutex_unlock(&s->lock);
     if (sig > 0)
-        send_signal(s, c, sig);
+        ctr_send_signal(s, c, sig);
     pthread_mutex_lock(&s->lock);
-    bool stopped = wait_not_running(s, c, timeout * 1000);
+    bool stopped = ctr_wait_not_running(s, c, timeout * 1000);
     pthread_mutex_unlock(&s->lock);
     if (!stopped) {
-        send_signal(s, c, SIGKILL);
+        ctr_send_signal(s, c, SIGKILL);
         pthread_mutex_lock(&s->lock);
-        stopped = wait_not_running(s, c, 30000);
+        stopped = ctr_wait_not_running(s, c, 30000);
         pthread_mutex_unlock(&s->lock);
         if (!stopped)
             return err_set(-EIO, "container %.12s did not stop after SIGKILL", c->id);
     }
     pthread_mutex_lock(&s->lock);
-    event(s, c, "stop", NULL);
+    ctr_event(s, c, "stop", NULL);
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
@@ -1025,7 +528,7 @@ int ctr_kill(struct container_store *s, const char *ref, const char *signal)
     if (running && (sig == SIGKILL || sig == SIGTERM))
         c->manually_stopped = true;
     pthread_mutex_unlock(&s->lock);
-    r = running ? send_signal(s, c, sig) : err_set(-EBUSY, "Container %s is not running", c->id);
+    r = running ? ctr_send_signal(s, c, sig) : err_set(-EBUSY, "Container %s is not running", c->id);
     pthread_mutex_unlock(&c->op);
     container_unref(s, c);
     return r;
@@ -1047,12 +550,12 @@ int ctr_restart(struct container_store *s, const char *ref, int timeout)
         bool exited = c->status == STATUS_EXITED;
         pthread_mutex_unlock(&s->lock);
         if (exited && c->prepared)
-            unprepare(s, c);
-        r = start_locked(s, c);
+            ctr_unprepare(s, c);
+        r = ctr_start_locked(s, c);
     }
     if (r >= 0) {
         pthread_mutex_lock(&s->lock);
-        event(s, c, "restart", NULL);
+        ctr_event(s, c, "restart", NULL);
         pthread_mutex_unlock(&s->lock);
     }
     pthread_mutex_unlock(&c->op);
@@ -1094,13 +597,13 @@ int ctr_wait(struct container_store *s, const char *ref, const char *condition, 
 
 /* --- remove, rename ------------------------------------------------------- */
 
-static int remove_locked(struct container_store *s, struct container *c)
+int ctr_remove_locked(struct container_store *s, struct container *c)
 {
     pthread_mutex_lock(&s->lock);
     c->status = STATUS_REMOVING;
     container_sync_state(c);
     pthread_mutex_unlock(&s->lock);
-    unprepare(s, c);
+    ctr_unprepare(s, c);
     char dir[4096];
     container_run_path(s, c, NULL, dir, sizeof(dir));
     remove_tree_at(AT_FDCWD, dir);
@@ -1109,7 +612,7 @@ static int remove_locked(struct container_store *s, struct container *c)
     if (r < 0)
         log_warn("container %.12s: removing %s: %s", c->id, dir, strerror(-r));
     pthread_mutex_lock(&s->lock);
-    event(s, c, "destroy", NULL);
+    ctr_event(s, c, "destroy", NULL);
     container_drop(s, c);
     pthread_mutex_unlock(&s->lock);
     return 0;
@@ -1137,15 +640,15 @@ int ctr_remove(struct container_store *s, const char *ref, bool force)
                     running ? "running" : "restarting", c->id);
     else if (running) {
         c->manually_stopped = true;
-        r = send_signal(s, c, SIGKILL);
+        r = ctr_send_signal(s, c, SIGKILL);
         pthread_mutex_lock(&s->lock);
-        bool stopped = wait_not_running(s, c, 30000);
+        bool stopped = ctr_wait_not_running(s, c, 30000);
         pthread_mutex_unlock(&s->lock);
         if (!stopped)
             r = err_set(-EIO, "container %.12s: could not kill it for removal", c->id);
     }
     if (r >= 0)
-        r = remove_locked(s, c);
+        r = ctr_remove_locked(s, c);
     pthread_mutex_unlock(&c->op);
     container_unref(s, c);
     return r;
@@ -1171,95 +674,9 @@ int ctr_rename(struct container_store *s, const char *ref, const char *name)
         json_object_set_new(c->rec, "Name", json_string(bare));
         r = container_save(s, c);
         if (r >= 0)
-            event(s, c, "rename", json_pack("{s:s}", "oldName", old));
+            ctr_event(s, c, "rename", json_pack("{s:s}", "oldName", old));
     }
     pthread_mutex_unlock(&s->lock);
-    container_unref(s, c);
-    return r;
-}
-
-/* --- stdio, logs -------------------------------------------------------- */
-
-int ctr_attach(struct container_store *s, const char *ref, json_t **ret)
-{
-    struct container *c;
-    int r = container_get(s, ref, &c);
-    if (r < 0)
-        return r;
-    pthread_mutex_lock(&c->op);
-    if (c->status == STATUS_EXITED || c->status == STATUS_DEAD)
-        r = err_set(-EBUSY, "You cannot attach to a stopped container, start it first");
-    else if (c->status == STATUS_CREATED && prepare(s, c) < 0) {
-        /* docker run attaches before it starts: a container that cannot be
-         * set up still attaches (to nothing), and start reports the error,
-         * whose text decides docker's exit code (126/127). */
-        log_debug("container %.12s: attach before start: %s", c->id, err_get());
-        pthread_mutex_lock(&s->lock);
-        *ret = json_pack("{s:s, s:b}", "path", "", "tty", json_is_true(json_object_get(cfg_of(c), "Tty")));
-        pthread_mutex_unlock(&s->lock);
-        pthread_mutex_unlock(&c->op);
-        container_unref(s, c);
-        return 0;
-    }
-    struct plugin *rt;
-    const pouch_runtime_ops *ops;
-    char *path = NULL;
-    if (r >= 0)
-        r = runtime_of(s, c, &rt, &ops);
-    if (r >= 0)
-        r = ops->attach_path(rt->state, c->id, &path);
-    if (r >= 0) {
-        pthread_mutex_lock(&s->lock);
-        *ret = json_pack("{s:s, s:b}", "path", path, "tty", json_is_true(json_object_get(cfg_of(c), "Tty")));
-        event(s, c, "attach", NULL);
-        pthread_mutex_unlock(&s->lock);
-        ops->free(rt->state, path);
-    }
-    pthread_mutex_unlock(&c->op);
-    container_unref(s, c);
-    return r;
-}
-
-int ctr_resize(struct container_store *s, const char *ref, int rows, int cols)
-{
-    struct container *c;
-    int r = container_get(s, ref, &c);
-    if (r < 0)
-        return r;
-    struct plugin *rt;
-    const pouch_runtime_ops *ops;
-    if (!c->prepared)
-        r = err_set(-EBUSY, "Container %s is not running", c->id);
-    else if ((r = runtime_of(s, c, &rt, &ops)) >= 0)
-        r = ops->resize(rt->state, c->id, rows, cols);
-    container_unref(s, c);
-    return r;
-}
-
-int ctr_logs(struct container_store *s, const char *ref, json_t *options, int out_fd, const volatile int32_t *stop)
-{
-    struct container *c;
-    int r = container_get(s, ref, &c);
-    if (r < 0)
-        return r;
-    pthread_mutex_lock(&s->lock);
-    const char *driver = json_string_value(json_object_get(json_object_get(hc_of(c), "LogConfig"), "Type"));
-    char path[4200];
-    snprintf(path, sizeof(path), "%s", json_string_value(json_object_get(c->rec, "LogPath")) ?: "");
-    json_auto_t *opts = json_deep_copy(options);
-    json_object_set_new(opts, "raw", json_boolean(json_is_true(json_object_get(cfg_of(c), "Tty"))));
-    bool running = c->status == STATUS_RUNNING || c->status == STATUS_RESTARTING || c->status == STATUS_CREATED;
-    if (!running) /* nothing more will come: a follower drains and ends */
-        json_object_set_new(opts, "follow", json_false());
-    pthread_mutex_unlock(&s->lock);
-    struct plugin *lp = driver && strcmp(driver, "none") ? log_plugin(s, driver) : NULL;
-    const pouch_log_ops *ops = lp ? lp->desc.ops : NULL;
-    if (!ops || !POUCH_HAS(ops, pouch_log_ops, read) || !ops->read)
-        r = err_set(-ENOTSUP, "configured logging driver does not support reading");
-    else {
-        _cleanup_free_ char *text = json_dumps(opts, JSON_COMPACT);
-        r = ops->read(lp->state, path, text, out_fd, stop);
-    }
     container_unref(s, c);
     return r;
 }
@@ -1316,7 +733,7 @@ int ctr_prune(struct container_store *s, json_t *filters, json_t **ret)
         json_array_append_new(deleted, json_string(pick->id));
         pthread_mutex_lock(&pick->op);
         if (!pick->removed && pick->status != STATUS_RUNNING)
-            remove_locked(s, pick);
+            ctr_remove_locked(s, pick);
         pthread_mutex_unlock(&pick->op);
         container_unref(s, pick);
     }
@@ -1341,112 +758,3 @@ bool ctr_image_used(void *user, const char *id, char *ret_container, size_t cap)
     return used;
 }
 
-/* --- live restore ------------------------------------------------------------ */
-
-/* What every runtime still has: {"id": state object}. */
-static json_t *runtime_inventory(struct container_store *s)
-{
-    json_t *all = json_object();
-    struct daemon *d = s->daemon;
-    for (size_t i = 0; i < d->plugins.n; i++) {
-        struct plugin *p = d->plugins.v[i];
-        const pouch_runtime_ops *ops = p->desc.ops;
-        char *text = NULL;
-        if (p->desc.kind != POUCH_KIND_RUNTIME || !POUCH_HAS(ops, pouch_runtime_ops, free) || !ops->list ||
-            ops->list(p->state, &text) < 0)
-            continue;
-        json_auto_t *list = json_loads(text, 0, NULL);
-        ops->free(p->state, text);
-        size_t k;
-        json_t *e;
-        json_array_foreach(list, k, e)
-        {
-            const char *id = json_string_value(json_object_get(e, "id"));
-            if (id)
-                json_object_set(all, id, e);
-        }
-    }
-    return all;
-}
-
-int ctr_restore(struct container_store *s)
-{
-    json_auto_t *inv = runtime_inventory(s);
-    json_auto_t *to_start = json_array();
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->n; i++) {
-        struct container *c = s->v[i];
-        json_t *st = json_object_get(inv, c->id);
-        const char *rs = json_string_value(json_object_get(st, "status"));
-        bool was_running = c->status == STATUS_RUNNING || c->status == STATUS_PAUSED;
-        if (st && rs && (!strcmp(rs, "running") || !strcmp(rs, "paused"))) {
-            c->prepared = true;
-            c->rootfs_mounted = true;
-            c->status = !strcmp(rs, "paused") ? STATUS_PAUSED : STATUS_RUNNING;
-            c->pid = (int)json_integer_value(json_object_get(st, "pid"));
-            container_sync_state(c);
-            continue;
-        }
-        if (st) {
-            c->prepared = true;
-            c->rootfs_mounted = true;
-        }
-        if (was_running) {
-            /* It ended while pouchd was away: its real status if the runtime kept it. */
-            json_t *status = st ? json_pack("{s:O, s:O, s:O}", "exit_code", json_object_get(st, "exit_code"),
-                                            "oom_killed", json_object_get(st, "oom_killed") ?: json_false(),
-                                            "finished_at", json_object_get(st, "finished_at") ?: json_integer(0))
-                                : json_pack("{s:i, s:s}", "exit_code", 255, "error",
-                                            "the container's monitor was not found after the daemon restarted");
-            c->status = STATUS_RUNNING; /* so the exit is processed like any other */
-            _cleanup_free_ char *text = json_dumps(status, JSON_COMPACT);
-            json_decref(status);
-            pthread_mutex_unlock(&s->lock);
-            ctr_exited(s, c->id, text);
-            pthread_mutex_lock(&s->lock);
-        } else if (c->status == STATUS_EXITED) {
-            const char *policy =
-                json_string_value(json_object_get(json_object_get(hc_of(c), "RestartPolicy"), "Name"));
-            if (policy && (!strcmp(policy, "always") || (!strcmp(policy, "unless-stopped") && !c->manually_stopped)))
-                json_array_append_new(to_start, json_string(c->id));
-        }
-    }
-    worker.stopping = false;
-    int r = pthread_create(&worker.thread, NULL, worker_main, s);
-    worker.running = r == 0;
-    pthread_mutex_unlock(&s->lock);
-    if (r != 0)
-        return err_set(-r, "container store: cannot start its worker thread");
-    size_t k;
-    json_t *id;
-    json_array_foreach(to_start, k, id) if (ctr_start(s, json_string_value(id)) < 0)
-        log_warn("container %.12s: restart at boot failed: %s", json_string_value(id), err_get());
-    return 0;
-}
-
-void ctr_wake_waiters(struct container_store *s)
-{
-    pthread_mutex_lock(&s->lock);
-    s->shutting_down = true;
-    pthread_cond_broadcast(&s->changed);
-    pthread_mutex_unlock(&s->lock);
-}
-
-void ctr_shutdown(struct container_store *s)
-{
-    pthread_mutex_lock(&s->lock);
-    bool running = worker.running;
-    worker.stopping = true;
-    pthread_cond_broadcast(&worker.wake);
-    pthread_mutex_unlock(&s->lock);
-    if (running)
-        pthread_join(worker.thread, NULL);
-    worker.running = false;
-    while (worker.head) {
-        struct exit_item *it = worker.head;
-        worker.head = it->next;
-        json_decref(it->status);
-        free(it);
-    }
-    worker.tail = NULL;
-}
