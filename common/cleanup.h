@@ -42,25 +42,25 @@ static inline void cleanup_closedirp(DIR **d)
 #define _cleanup_closedir_ _cleanup_(cleanup_closedirp)
 
 /* Hand a cleanup-owned pointer to someone else: returns it and clears the owner. */
-#define TAKE_PTR(p)                 \
-    ({                              \
-        __typeof__(p) _taken = (p); \
-        (p) = NULL;                 \
-        _taken;                     \
+#define TAKE_PTR(p)                                                                                                    \
+    ({                                                                                                                 \
+        __typeof__(p) _taken = (p);                                                                                    \
+        (p) = NULL;                                                                                                    \
+        _taken;                                                                                                        \
     })
-#define TAKE_FD(fd)           \
-    ({                        \
-        int _taken = (fd);    \
-        (fd) = -1;            \
-        _taken;               \
+#define TAKE_FD(fd)                                                                                                    \
+    ({                                                                                                                 \
+        int _taken = (fd);                                                                                             \
+        (fd) = -1;                                                                                                     \
+        _taken;                                                                                                        \
     })
 
 /* Declare a cleanup function for type T, calling fn(T *) when non-NULL. */
-#define DEFINE_POINTER_CLEANUP(T, fn)       \
-    static inline void fn##p(T **p)         \
-    {                                       \
-        if (*p)                             \
-            fn(*p);                         \
+#define DEFINE_POINTER_CLEANUP(T, fn)                                                                                  \
+    static inline void fn##p(T **p)                                                                                    \
+    {                                                                                                                  \
+        if (*p)                                                                                                        \
+            fn(*p);                                                                                                    \
     }
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

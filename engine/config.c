@@ -13,18 +13,17 @@
 #include "error.h"
 #include "log.h"
 
-
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_STRV, OPT_OBJECT };
 
 static const struct {
     const char *key;
     enum opt_type type;
 } known_options[] = {
-    {"data-root", OPT_STRING},  {"exec-root", OPT_STRING}, {"hosts", OPT_STRV},
-    {"pidfile", OPT_STRING},    {"log-level", OPT_STRING}, {"debug", OPT_BOOL},
-    {"tls", OPT_BOOL},          {"tlsverify", OPT_BOOL},   {"tlscacert", OPT_STRING},
-    {"tlscert", OPT_STRING},    {"tlskey", OPT_STRING},    {"labels", OPT_STRV},
-    {"plugins", OPT_STRV},      {"plugin-dir", OPT_STRV},  {"plugin-config", OPT_OBJECT},
+    {"data-root", OPT_STRING}, {"exec-root", OPT_STRING}, {"hosts", OPT_STRV},
+    {"pidfile", OPT_STRING},   {"log-level", OPT_STRING}, {"debug", OPT_BOOL},
+    {"tls", OPT_BOOL},         {"tlsverify", OPT_BOOL},   {"tlscacert", OPT_STRING},
+    {"tlscert", OPT_STRING},   {"tlskey", OPT_STRING},    {"labels", OPT_STRV},
+    {"plugins", OPT_STRV},     {"plugin-dir", OPT_STRV},  {"plugin-config", OPT_OBJECT},
 };
 
 static const char *type_name(enum opt_type t)
@@ -94,8 +93,8 @@ int config_validate(json_t *options, const char *origin)
         if (strcmp(key, "log-level") == 0) {
             int level;
             if (log_level_parse(json_string_value(v), &level) < 0)
-                return err_set(-EINVAL, "%s: log-level \"%s\" is not one of debug, info, warn, error, fatal",
-                               origin, json_string_value(v));
+                return err_set(-EINVAL, "%s: log-level \"%s\" is not one of debug, info, warn, error, fatal", origin,
+                               json_string_value(v));
         }
     }
     return 0;
@@ -185,9 +184,9 @@ int config_build(json_t *file, json_t *flags, struct config *ret)
 
 /* Options a running daemon cannot change: they name where its state,
  * sockets and code live. A reload keeps the running values (as dockerd does). */
-static const char *const restart_only[] = {"data-root", "exec-root", "pidfile",   "hosts",   "plugins",
-                                           "plugin-dir", "tls",      "tlsverify", "tlscacert", "tlscert",
-                                           "tlskey",    "config-file", "plugin-config"};
+static const char *const restart_only[] = {"data-root",  "exec-root",   "pidfile",      "hosts",     "plugins",
+                                           "plugin-dir", "tls",         "tlsverify",    "tlscacert", "tlscert",
+                                           "tlskey",     "config-file", "plugin-config"};
 
 int config_reload(struct config *c, json_t *flags)
 {
@@ -203,8 +202,8 @@ int config_reload(struct config *c, json_t *flags)
         json_t *old = json_object_get(c->root, restart_only[i]);
         json_t *now = json_object_get(fresh.root, restart_only[i]);
         if ((old || now) && !json_equal(old, now))
-            log_warn("reload: option \"%s\" changed in %s but only takes effect when pouchd restarts",
-                     restart_only[i], c->config_file);
+            log_warn("reload: option \"%s\" changed in %s but only takes effect when pouchd restarts", restart_only[i],
+                     c->config_file);
         if (old)
             json_object_set(fresh.root, restart_only[i], old);
     }

@@ -26,7 +26,7 @@ struct config {
 
 /* What the command line asked for, before the file is read. */
 struct cmdline {
-    json_t *flags; /* options given as flags, same keys as the file */
+    json_t *flags;       /* options given as flags, same keys as the file */
     const char *command; /* "plugins", or NULL to run the daemon */
     bool help;
     bool version;

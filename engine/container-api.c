@@ -29,9 +29,9 @@ static int32_t dump(json_t *obj, char **ret_json)
     return 0;
 }
 
-#define STORE_OR_FAIL(h)                                                                  \
-    struct container_store *s = store_of(h);                                              \
-    if (!s)                                                                                \
+#define STORE_OR_FAIL(h)                                                                                               \
+    struct container_store *s = store_of(h);                                                                           \
+    if (!s)                                                                                                            \
     return err_set(-EINVAL, "engine API: no container store")
 
 int32_t container_api_create(const pouch_host *h, const char *name, const char *config_json, char **ret_json)

@@ -16,7 +16,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-
 #include "build-config.h"
 #include "cleanup.h"
 #include "error.h"
@@ -117,9 +116,8 @@ static int load_engine_id(struct daemon *d)
         return err_set(-EIO, "engine id: no randomness available: %s", strerror(errno));
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(d->engine_id, sizeof(d->engine_id),
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
-             b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    snprintf(d->engine_id, sizeof(d->engine_id), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
     return state_write(d->data_fd, "engine-id", d->engine_id, strlen(d->engine_id));
 }
 
@@ -144,8 +142,12 @@ static void reload(struct daemon *d)
     }
     _cleanup_free_ char *text = json_dumps(attrs, JSON_COMPACT);
     json_decref(attrs);
-    pouch_event ev = {.size = sizeof(ev), .type = "daemon", .action = "reload", .actor_id = d->engine_id,
-                      .attributes = text, .scope = "local"};
+    pouch_event ev = {.size = sizeof(ev),
+                      .type = "daemon",
+                      .action = "reload",
+                      .actor_id = d->engine_id,
+                      .attributes = text,
+                      .scope = "local"};
     event_bus_publish(d->bus, &ev);
     log_info("configuration reloaded from %s", d->cfg.config_file);
 }

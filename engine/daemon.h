@@ -17,8 +17,8 @@
 
 struct daemon {
     struct config cfg;
-    json_t *flags; /* borrowed from the command line, reapplied on reload */
-    pthread_mutex_t cfg_lock; /* guards cfg against a reload while it is read */
+    json_t *flags;             /* borrowed from the command line, reapplied on reload */
+    pthread_mutex_t cfg_lock;  /* guards cfg against a reload while it is read */
     struct plugin_set plugins; /* chosen plugins, in load order */
     struct event_bus *bus;
     struct metrics *metrics;

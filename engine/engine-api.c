@@ -35,9 +35,9 @@ static json_t *plugin_list(struct daemon *d)
     json_t *list = json_array();
     for (size_t i = 0; i < d->plugins.n; i++) {
         const struct plugin *p = d->plugins.v[i];
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "Name", p->name, "Kind",
-                                              plugin_kind_name(p->desc.kind), "Version",
-                                              p->desc.version ? p->desc.version : "", "File", p->file));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:s}", "Name", p->name, "Kind", plugin_kind_name(p->desc.kind),
+                                        "Version", p->desc.version ? p->desc.version : "", "File", p->file));
     }
     return list;
 }
@@ -52,15 +52,13 @@ static int32_t e_version(const pouch_host *h, char **ret_json)
         const struct plugin *p = d->plugins.v[i];
         char abi[32];
         snprintf(abi, sizeof(abi), "%u.%u", p->desc.abi_major, p->desc.abi_minor);
-        json_array_append_new(components,
-                              json_pack("{s:s, s:s, s:{s:s, s:s}}", "Name", p->name, "Version",
-                                        p->desc.version ? p->desc.version : "", "Details", "Kind",
-                                        plugin_kind_name(p->desc.kind), "PluginABI", abi));
+        json_array_append_new(components, json_pack("{s:s, s:s, s:{s:s, s:s}}", "Name", p->name, "Version",
+                                                    p->desc.version ? p->desc.version : "", "Details", "Kind",
+                                                    plugin_kind_name(p->desc.kind), "PluginABI", abi));
     }
     json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "Version", POUCH_VERSION, "GitCommit",
-                          POUCH_GIT_COMMIT, "BuildTime", POUCH_BUILD_TIME, "Compiler", POUCH_COMPILER,
-                          "KernelVersion", sysinfo_kernel_version(), "Os", "linux", "Arch", sysinfo_arch(),
-                          "Components", components);
+                          POUCH_GIT_COMMIT, "BuildTime", POUCH_BUILD_TIME, "Compiler", POUCH_COMPILER, "KernelVersion",
+                          sysinfo_kernel_version(), "Os", "linux", "Arch", sysinfo_arch(), "Components", components);
     return dump(v, ret_json);
 }
 
@@ -90,8 +88,9 @@ static int32_t e_info(const pouch_host *h, char **ret_json)
         }
         pthread_mutex_unlock(&d->containers->lock);
     }
-    json_object_set_new(info, "Containers", json_pack("{s:I, s:I, s:I, s:I}", "Total", total, "Running", running,
-                                                      "Paused", paused, "Stopped", total - running - paused));
+    json_object_set_new(info, "Containers",
+                        json_pack("{s:I, s:I, s:I, s:I}", "Total", total, "Running", running, "Paused", paused,
+                                  "Stopped", total - running - paused));
     json_int_t n_images = 0;
     if (d->images) {
         pthread_rwlock_rdlock(&d->images->lock);

@@ -65,9 +65,8 @@ void event_bus_free(struct event_bus *bus)
 /* Copy ev's strings into one buffer owned by dst. */
 static int store_event(struct stored_event *dst, const pouch_event *ev)
 {
-    const char *src[5] = {ev->type ? ev->type : "", ev->action ? ev->action : "",
-                          ev->actor_id ? ev->actor_id : "", ev->attributes ? ev->attributes : "{}",
-                          ev->scope ? ev->scope : "local"};
+    const char *src[5] = {ev->type ? ev->type : "", ev->action ? ev->action : "", ev->actor_id ? ev->actor_id : "",
+                          ev->attributes ? ev->attributes : "{}", ev->scope ? ev->scope : "local"};
     size_t len[5], total = 0;
     for (int i = 0; i < 5; i++)
         total += (len[i] = strlen(src[i]) + 1);

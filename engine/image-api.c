@@ -56,8 +56,8 @@ static void image_event(struct daemon *d, const char *action, const char *id, co
 {
     json_auto_t *attrs = json_pack("{s:s}", "name", name ? name : id);
     _cleanup_free_ char *text = attrs ? json_dumps(attrs, JSON_COMPACT) : NULL;
-    pouch_event ev = {.size = sizeof(ev), .type = "image", .action = action, .actor_id = id, .attributes = text,
-                      .scope = "local"};
+    pouch_event ev = {
+        .size = sizeof(ev), .type = "image", .action = action, .actor_id = id, .attributes = text, .scope = "local"};
     event_bus_publish(d->bus, &ev);
 }
 
@@ -77,7 +77,7 @@ static void relay(void *user, json_t *msg)
 }
 
 int32_t image_api_image_load(const pouch_host *h, int32_t in_fd, pouch_progress_fn progress, void *user,
-                            char **ret_json)
+                             char **ret_json)
 {
     struct image_store *s = store_of(h);
     if (!s || in_fd < 0)
@@ -221,8 +221,7 @@ int32_t image_api_image_tag(const pouch_host *h, const char *source, const char 
     return 0;
 }
 
-int32_t image_api_image_remove(const pouch_host *h, const char *name, int32_t force, int32_t noprune,
-                              char **ret_json)
+int32_t image_api_image_remove(const pouch_host *h, const char *name, int32_t force, int32_t noprune, char **ret_json)
 {
     struct image_store *s = store_of(h);
     if (!s || !name)
@@ -312,16 +311,16 @@ int32_t image_api_image_prune(const pouch_host *h, const char *options_json, cha
         if (deleted && json_array_size(json_object_get(report, "ImagesDeleted")))
             image_event(daemon_of(h), "delete", deleted, NULL);
     }
-    json_t *prune_ev = json_pack("{s:s}", "reclaimed",
-                                 "0"); /* dockerd publishes an "image prune" event with reclaimed bytes */
+    json_t *prune_ev =
+        json_pack("{s:s}", "reclaimed", "0"); /* dockerd publishes an "image prune" event with reclaimed bytes */
     char reclaimed[32];
     snprintf(reclaimed, sizeof(reclaimed), "%lld",
              (long long)json_integer_value(json_object_get(report, "SpaceReclaimed")));
     json_object_set_new(prune_ev, "reclaimed", json_string(reclaimed));
     _cleanup_free_ char *text = json_dumps(prune_ev, JSON_COMPACT);
     json_decref(prune_ev);
-    pouch_event ev = {.size = sizeof(ev), .type = "image", .action = "prune", .actor_id = "", .attributes = text,
-                      .scope = "local"};
+    pouch_event ev = {
+        .size = sizeof(ev), .type = "image", .action = "prune", .actor_id = "", .attributes = text, .scope = "local"};
     event_bus_publish(daemon_of(h)->bus, &ev);
     return dump(report, ret_json);
 }
@@ -337,4 +336,3 @@ int32_t image_api_disk_usage(const pouch_host *h, char **ret_json)
     pthread_rwlock_unlock(&s->lock);
     return rc < 0 ? rc : dump(out, ret_json);
 }
-

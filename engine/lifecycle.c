@@ -25,8 +25,8 @@ int plugin_prepare(struct daemon *d, struct plugin *p)
     if (r >= 0)
         r = mkdir_p(p->run_dir, 0700);
     if (r < 0)
-        return err_set(r, "plugin %s: cannot create its directories under %s and %s: %s", p->name,
-                       d->cfg.data_root, d->cfg.exec_root, strerror(-r));
+        return err_set(r, "plugin %s: cannot create its directories under %s and %s: %s", p->name, d->cfg.data_root,
+                       d->cfg.exec_root, strerror(-r));
     p->config_json = config_plugin_section(&d->cfg, p->name);
     host_setup(p, d);
     return 0;
@@ -52,8 +52,8 @@ static int init_plugin(struct daemon *d, struct plugin *p)
         }
     }
     p->initialized = true;
-    log_debug("plugin %s %s (%s, ABI %u.%u) initialised from %s", p->name, p->desc.version, plugin_kind_name(p->desc.kind),
-              p->desc.abi_major, p->desc.abi_minor, p->file);
+    log_debug("plugin %s %s (%s, ABI %u.%u) initialised from %s", p->name, p->desc.version,
+              plugin_kind_name(p->desc.kind), p->desc.abi_major, p->desc.abi_minor, p->file);
     if (p->desc.kind == POUCH_KIND_MONITOR)
         return event_bus_subscribe(d->bus, -1, monitor_event, p, true, &p->monitor_subscription);
     return 0;
@@ -130,13 +130,16 @@ void plugins_publish_enabled(struct daemon *d)
 {
     for (size_t i = 0; i < d->plugins.n; i++) {
         struct plugin *p = d->plugins.v[i];
-        json_t *attrs = json_pack("{s:s, s:s, s:s}", "name", p->name, "kind", plugin_kind_name(p->desc.kind),
-                                  "version", p->desc.version ? p->desc.version : "");
+        json_t *attrs = json_pack("{s:s, s:s, s:s}", "name", p->name, "kind", plugin_kind_name(p->desc.kind), "version",
+                                  p->desc.version ? p->desc.version : "");
         _cleanup_free_ char *text = json_dumps(attrs, JSON_COMPACT);
         json_decref(attrs);
-        pouch_event ev = {.size = sizeof(ev), .type = "plugin", .action = "enable", .actor_id = p->name,
-                          .attributes = text, .scope = "local"};
+        pouch_event ev = {.size = sizeof(ev),
+                          .type = "plugin",
+                          .action = "enable",
+                          .actor_id = p->name,
+                          .attributes = text,
+                          .scope = "local"};
         event_bus_publish(d->bus, &ev);
     }
 }
-

@@ -21,8 +21,8 @@
 #define DESCRIPTOR_1_0_SIZE (offsetof(pouch_plugin_descriptor, ops) + sizeof(const void *))
 
 static const char *const kind_names[] = {
-    [POUCH_KIND_RUNTIME] = "runtime", [POUCH_KIND_NETWORK] = "network", [POUCH_KIND_VOLUME] = "volume",
-    [POUCH_KIND_LOG] = "log",         [POUCH_KIND_HOOK] = "hook",       [POUCH_KIND_MONITOR] = "monitor",
+    [POUCH_KIND_RUNTIME] = "runtime",   [POUCH_KIND_NETWORK] = "network", [POUCH_KIND_VOLUME] = "volume",
+    [POUCH_KIND_LOG] = "log",           [POUCH_KIND_HOOK] = "hook",       [POUCH_KIND_MONITOR] = "monitor",
     [POUCH_KIND_FRONTEND] = "frontend",
 };
 
@@ -115,8 +115,8 @@ static int check_descriptor(struct plugin *p, const pouch_plugin_descriptor *d)
                     "rebuild the plugin against this pouchd's SDK",
                     d->name, p->file, d->abi_major, d->abi_minor, POUCH_ABI_MAJOR, POUCH_ABI_MINOR);
     if (d->size < DESCRIPTOR_1_0_SIZE)
-        return fail(p, "plugin %s (%s): descriptor is %u bytes, smaller than ABI 1.0's %zu", d->name, p->file,
-                    d->size, (size_t)DESCRIPTOR_1_0_SIZE);
+        return fail(p, "plugin %s (%s): descriptor is %u bytes, smaller than ABI 1.0's %zu", d->name, p->file, d->size,
+                    (size_t)DESCRIPTOR_1_0_SIZE);
     memset(&p->desc, 0, sizeof(p->desc));
     memcpy(&p->desc, d, d->size < sizeof(p->desc) ? d->size : sizeof(p->desc));
     p->desc.size = sizeof(p->desc);
@@ -305,8 +305,7 @@ static int pick(struct plugin_set *found, const struct plugin_set *chosen, const
     char known[2048];
     const struct plugin_set *sets[2] = {chosen, found};
     known_names(sets, known, sizeof(known));
-    return err_set(-ENOENT, "unknown plugin \"%s\" (known plugins: %s); check --plugins and --plugin-dir", name,
-                   known);
+    return err_set(-ENOENT, "unknown plugin \"%s\" (known plugins: %s); check --plugins and --plugin-dir", name, known);
 }
 
 int loader_choose(struct plugin_set *found, json_t *names, struct plugin_set *ret_chosen)

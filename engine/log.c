@@ -14,7 +14,7 @@ static const struct {
     const char *name;
     int level;
 } level_names[] = {
-    {"debug", POUCH_LOG_DEBUG}, {"info", POUCH_LOG_INFO},   {"warn", POUCH_LOG_WARN},
+    {"debug", POUCH_LOG_DEBUG},  {"info", POUCH_LOG_INFO},   {"warn", POUCH_LOG_WARN},
     {"warning", POUCH_LOG_WARN}, {"error", POUCH_LOG_ERROR}, {"fatal", LOG_FATAL_LEVEL},
 };
 

@@ -67,8 +67,7 @@ int state_write(int dirfd, const char *name, const void *data, size_t len)
         r = -errno;
     if (r < 0) {
         unlinkat(dirfd, tmp, 0);
-        return err_set(r, "state record %s: %s; check free space and permissions of the data root", name,
-                       strerror(-r));
+        return err_set(r, "state record %s: %s; check free space and permissions of the data root", name, strerror(-r));
     }
     if (fsync(dirfd) < 0)
         return err_set(-errno, "state record %s: syncing its directory: %s", name, strerror(errno));

@@ -24,21 +24,21 @@ enum container_status {
 
 struct container {
     char id[CONTAINER_ID_LEN];
-    pthread_mutex_t op;      /* serialises life-cycle operations on this container */
-    bool prepared;           /* the runtime has it (created, maybe started) */
-    bool starting;           /* between the runtime's start and our RUNNING */
-    json_t *rec;             /* the persisted document; guarded by the store lock */
+    pthread_mutex_t op; /* serialises life-cycle operations on this container */
+    bool prepared;      /* the runtime has it (created, maybe started) */
+    bool starting;      /* between the runtime's start and our RUNNING */
+    json_t *rec;        /* the persisted document; guarded by the store lock */
     enum container_status status;
-    int64_t created_ns;      /* the record's Created, parsed once */
+    int64_t created_ns; /* the record's Created, parsed once */
     int pid;
     bool rootfs_mounted;
-    bool manually_stopped;   /* docker stop/kill: no restart (unless-stopped stays down) */
-    bool removed;            /* gone from the store; waiters see it */
-    uint64_t exits;          /* bumped on every exit, for next-exit waiters */
+    bool manually_stopped; /* docker stop/kill: no restart (unless-stopped stays down) */
+    bool removed;          /* gone from the store; waiters see it */
+    uint64_t exits;        /* bumped on every exit, for next-exit waiters */
     uint64_t starts;
-    int restart_delay_ms;    /* current back-off */
-    int64_t restart_at;      /* ns, when a pending restart is due (0: none) */
-    unsigned refs;           /* in-flight operations holding it */
+    int restart_delay_ms; /* current back-off */
+    int64_t restart_at;   /* ns, when a pending restart is due (0: none) */
+    unsigned refs;        /* in-flight operations holding it */
 };
 
 struct daemon;
@@ -48,12 +48,12 @@ struct container_store {
     pthread_cond_t changed; /* broadcast on every state change */
     struct container **v;
     size_t n;
-    int dir_fd;             /* <data-root>/containers */
-    char *data_dir;         /* <data-root>/containers */
-    char *run_dir;          /* <exec-root>/containers */
+    int dir_fd;     /* <data-root>/containers */
+    char *data_dir; /* <data-root>/containers */
+    char *run_dir;  /* <exec-root>/containers */
     struct daemon *daemon;
-    bool shutting_down;     /* waiters give up: the daemon is stopping */
-    uint64_t generation;    /* bumped by every change, for caches of views */
+    bool shutting_down;  /* waiters give up: the daemon is stopping */
+    uint64_t generation; /* bumped by every change, for caches of views */
 };
 
 const char *container_status_name(enum container_status s);

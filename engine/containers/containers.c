@@ -23,8 +23,9 @@
 #define RECORD "config.v2.json"
 
 static const char *const status_names[] = {
-    [STATUS_CREATED] = "created",   [STATUS_RUNNING] = "running",   [STATUS_PAUSED] = "paused",
-    [STATUS_RESTARTING] = "restarting", [STATUS_REMOVING] = "removing", [STATUS_EXITED] = "exited",
+    [STATUS_CREATED] = "created",   [STATUS_RUNNING] = "running",
+    [STATUS_PAUSED] = "paused",     [STATUS_RESTARTING] = "restarting",
+    [STATUS_REMOVING] = "removing", [STATUS_EXITED] = "exited",
     [STATUS_DEAD] = "dead",
 };
 
@@ -97,12 +98,14 @@ void container_sync_state(struct container *c)
         json_object_set_new(c->rec, "State", st);
     }
     json_object_set_new(st, "Status", json_string(container_status_name(c->status)));
-    json_object_set_new(st, "Running", json_boolean(c->status == STATUS_RUNNING || c->status == STATUS_PAUSED ||
-                                                    c->status == STATUS_RESTARTING));
+    json_object_set_new(
+        st, "Running",
+        json_boolean(c->status == STATUS_RUNNING || c->status == STATUS_PAUSED || c->status == STATUS_RESTARTING));
     json_object_set_new(st, "Paused", json_boolean(c->status == STATUS_PAUSED));
     json_object_set_new(st, "Restarting", json_boolean(c->status == STATUS_RESTARTING));
     json_object_set_new(st, "Dead", json_boolean(c->status == STATUS_DEAD));
-    json_object_set_new(st, "Pid", json_integer(c->status == STATUS_RUNNING || c->status == STATUS_PAUSED ? c->pid : 0));
+    json_object_set_new(st, "Pid",
+                        json_integer(c->status == STATUS_RUNNING || c->status == STATUS_PAUSED ? c->pid : 0));
 }
 
 int container_save(struct container_store *s, struct container *c)
@@ -320,13 +323,13 @@ int container_name_check(struct container_store *s, const char *name, const stru
 
 void container_generate_name(struct container_store *s, char *buf, size_t cap)
 {
-    static const char *const left[] = {"admiring", "brave",  "clever", "dreamy",  "eager",   "focused", "gallant",
-                                       "happy",    "jolly",  "keen",   "lucid",   "modest",  "nifty",   "optimistic",
-                                       "peaceful", "quirky", "relaxed", "serene", "tender",  "upbeat",  "vibrant",
-                                       "wizardly", "youthful", "zealous"};
-    static const char *const right[] = {"turing",  "hopper", "lovelace", "ritchie", "thompson", "torvalds",
-                                        "knuth",   "dijkstra", "liskov", "hamilton", "kernighan", "pike",
-                                        "shannon", "babbage", "noether", "curie",   "lamport",  "tanenbaum"};
+    static const char *const left[] = {"admiring", "brave",      "clever",   "dreamy",   "eager",    "focused",
+                                       "gallant",  "happy",      "jolly",    "keen",     "lucid",    "modest",
+                                       "nifty",    "optimistic", "peaceful", "quirky",   "relaxed",  "serene",
+                                       "tender",   "upbeat",     "vibrant",  "wizardly", "youthful", "zealous"};
+    static const char *const right[] = {"turing",  "hopper",   "lovelace", "ritchie",  "thompson",  "torvalds",
+                                        "knuth",   "dijkstra", "liskov",   "hamilton", "kernighan", "pike",
+                                        "shannon", "babbage",  "noether",  "curie",    "lamport",   "tanenbaum"};
     for (int attempt = 0; attempt < 64; attempt++) {
         unsigned rnd[2] = {0, 0};
         if (getrandom(rnd, sizeof(rnd), 0) < 0)

@@ -114,7 +114,8 @@ static int validate_host_config(json_t *hc, json_t *warnings)
     if (swap > 0 && mem == 0)
         return err_set(-EINVAL, "You should always set the Memory limit when using Memoryswap limit, see usage");
     if (json_integer_value(json_object_get(hc, "NanoCpus")) > 0 &&
-        (json_integer_value(json_object_get(hc, "CpuQuota")) > 0 || json_integer_value(json_object_get(hc, "CpuPeriod")) > 0))
+        (json_integer_value(json_object_get(hc, "CpuQuota")) > 0 ||
+         json_integer_value(json_object_get(hc, "CpuPeriod")) > 0))
         return err_set(-EINVAL, "Conflicting options: Nano CPUs and CPU Period cannot both be set");
     json_int_t oom = json_integer_value(json_object_get(hc, "OomScoreAdj"));
     if (oom < -1000 || oom > 1000)
@@ -233,7 +234,12 @@ int ctr_create(struct container_store *s, const char *name, json_t *body, json_t
     }
     if (r >= 0) {
         /* A dry run of the spec catches bad caps, sysctls, mounts now, not at start. */
-        struct spec_input in = {.id = c->id, .config = config, .host_config = hc, .rootfs = "/", .uid = 0, .gid = 0,
+        struct spec_input in = {.id = c->id,
+                                .config = config,
+                                .host_config = hc,
+                                .rootfs = "/",
+                                .uid = 0,
+                                .gid = 0,
                                 .cgroup_v2 = strcmp(sysinfo_cgroup_version(), "2") == 0};
         json_t *spec = NULL;
         r = spec_build(&in, &spec);
@@ -242,9 +248,9 @@ int ctr_create(struct container_store *s, const char *name, json_t *body, json_t
     char dir[4096], log_path[4200], created[64];
     if (r >= 0) {
         container_data_path(s, c, NULL, dir, sizeof(dir));
-        r = mkdir_p(dir, 0710) < 0 ? err_set(-errno, "container %.12s: cannot create %s: %s", c->id, dir,
-                                              strerror(errno))
-                                   : 0;
+        r = mkdir_p(dir, 0710) < 0
+                ? err_set(-errno, "container %.12s: cannot create %s: %s", c->id, dir, strerror(errno))
+                : 0;
     }
     if (r < 0) {
         pthread_mutex_unlock(&s->lock);
@@ -272,9 +278,9 @@ int ctr_create(struct container_store *s, const char *name, json_t *body, json_t
     char bare[256];
     snprintf(bare, sizeof(bare), "/%s", name[0] == '/' ? name + 1 : name);
     const char *log_type = json_string_value(json_object_get(json_object_get(hc, "LogConfig"), "Type"));
-    c->rec = json_pack("{s:s, s:s, s:o, s:o, s:{}, s:s, s:s, s:i, s:s, s:s, s:O, s:O}", "Id", c->id, "Created",
-                       created, "Path", path ? path : json_string(""), "Args", args, "State", "Image", image_id, "Name",
-                       bare, "RestartCount", 0, "Driver", "overlay2", "LogPath",
+    c->rec = json_pack("{s:s, s:s, s:o, s:o, s:{}, s:s, s:s, s:i, s:s, s:s, s:O, s:O}", "Id", c->id, "Created", created,
+                       "Path", path ? path : json_string(""), "Args", args, "State", "Image", image_id, "Name", bare,
+                       "RestartCount", 0, "Driver", "overlay2", "LogPath",
                        log_type && strcmp(log_type, "none") == 0 ? "" : log_path, "HostConfig", hc, "Config", config);
     c->status = STATUS_CREATED;
     container_sync_state(c);
@@ -300,4 +306,3 @@ int ctr_create(struct container_store *s, const char *name, json_t *body, json_t
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
-

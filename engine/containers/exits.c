@@ -309,8 +309,7 @@ int ctr_restore(struct container_store *s)
             ctr_exited(s, c->id, text);
             pthread_mutex_lock(&s->lock);
         } else if (c->status == STATUS_EXITED) {
-            const char *policy =
-                json_string_value(json_object_get(json_object_get(hc_of(c), "RestartPolicy"), "Name"));
+            const char *policy = json_string_value(json_object_get(json_object_get(hc_of(c), "RestartPolicy"), "Name"));
             if (policy && (!strcmp(policy, "always") || (!strcmp(policy, "unless-stopped") && !c->manually_stopped)))
                 json_array_append_new(to_start, json_string(c->id));
         }
@@ -354,4 +353,3 @@ void ctr_shutdown(struct container_store *s)
     }
     worker.tail = NULL;
 }
-

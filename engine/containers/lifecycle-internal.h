@@ -32,7 +32,7 @@ struct pouch_runtime_ops;
 void ctr_event(struct container_store *s, struct container *c, const char *action, json_t *extra);
 struct plugin *ctr_find_plugin(struct daemon *d, uint32_t kind, const char *name);
 int ctr_runtime_of(struct container_store *s, struct container *c, struct plugin **ret_p,
-               const struct pouch_runtime_ops **ret_ops);
+                   const struct pouch_runtime_ops **ret_ops);
 struct plugin *ctr_log_plugin(struct container_store *s, const char *driver);
 
 /* With c's op mutex held: */

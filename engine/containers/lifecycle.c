@@ -46,8 +46,12 @@ void ctr_event(struct container_store *s, struct container *c, const char *actio
     json_decref(extra);
     _cleanup_free_ char *text = json_dumps(attrs, JSON_COMPACT);
     json_decref(attrs);
-    pouch_event ev = {.size = sizeof(ev), .type = "container", .action = action, .actor_id = c->id,
-                      .attributes = text, .scope = "local"};
+    pouch_event ev = {.size = sizeof(ev),
+                      .type = "container",
+                      .action = action,
+                      .actor_id = c->id,
+                      .attributes = text,
+                      .scope = "local"};
     event_bus_publish(s->daemon->bus, &ev);
 }
 
@@ -62,7 +66,7 @@ struct plugin *ctr_find_plugin(struct daemon *d, uint32_t kind, const char *name
 }
 
 int ctr_runtime_of(struct container_store *s, struct container *c, struct plugin **ret_p,
-                      const pouch_runtime_ops **ret_ops)
+                   const pouch_runtime_ops **ret_ops)
 {
     const char *name = json_string_value(json_object_get(hc_of(c), "Runtime"));
     struct plugin *p = ctr_find_plugin(s->daemon, POUCH_KIND_RUNTIME, name && *name ? name : DEFAULT_RUNTIME);
@@ -105,8 +109,9 @@ static int devices_of(json_t *hc, json_t *devices, json_t *rules)
         const char *perms = json_string_value(json_object_get(d, "CgroupPermissions"));
         struct stat st;
         if (!host || stat(host, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
-            return err_set(-EINVAL, "error gathering device information while adding custom device \"%s\": no such "
-                                    "file or directory or not a device",
+            return err_set(-EINVAL,
+                           "error gathering device information while adding custom device \"%s\": no such "
+                           "file or directory or not a device",
                            host ? host : "");
         const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
         json_array_append_new(devices, json_pack("{s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "path",
@@ -161,14 +166,47 @@ static json_t *host_devices(void)
 /* The daemon's own bounding set, which --privileged gets here (no more). */
 static json_t *own_bounding_caps(void)
 {
-    static const char *const names[] = {
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-        "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-        "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-        "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-        "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"};
+    static const char *const names[] = {"CAP_CHOWN",
+                                        "CAP_DAC_OVERRIDE",
+                                        "CAP_DAC_READ_SEARCH",
+                                        "CAP_FOWNER",
+                                        "CAP_FSETID",
+                                        "CAP_KILL",
+                                        "CAP_SETGID",
+                                        "CAP_SETUID",
+                                        "CAP_SETPCAP",
+                                        "CAP_LINUX_IMMUTABLE",
+                                        "CAP_NET_BIND_SERVICE",
+                                        "CAP_NET_BROADCAST",
+                                        "CAP_NET_ADMIN",
+                                        "CAP_NET_RAW",
+                                        "CAP_IPC_LOCK",
+                                        "CAP_IPC_OWNER",
+                                        "CAP_SYS_MODULE",
+                                        "CAP_SYS_RAWIO",
+                                        "CAP_SYS_CHROOT",
+                                        "CAP_SYS_PTRACE",
+                                        "CAP_SYS_PACCT",
+                                        "CAP_SYS_ADMIN",
+                                        "CAP_SYS_BOOT",
+                                        "CAP_SYS_NICE",
+                                        "CAP_SYS_RESOURCE",
+                                        "CAP_SYS_TIME",
+                                        "CAP_SYS_TTY_CONFIG",
+                                        "CAP_MKNOD",
+                                        "CAP_LEASE",
+                                        "CAP_AUDIT_WRITE",
+                                        "CAP_AUDIT_CONTROL",
+                                        "CAP_SETFCAP",
+                                        "CAP_MAC_OVERRIDE",
+                                        "CAP_MAC_ADMIN",
+                                        "CAP_SYSLOG",
+                                        "CAP_WAKE_ALARM",
+                                        "CAP_BLOCK_SUSPEND",
+                                        "CAP_AUDIT_READ",
+                                        "CAP_PERFMON",
+                                        "CAP_BPF",
+                                        "CAP_CHECKPOINT_RESTORE"};
     unsigned long long bnd = 0;
     _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
     char line[256];
@@ -240,11 +278,21 @@ int ctr_prepare(struct container_store *s, struct container *c)
     container_data_path(s, c, "resolv.conf", resolv, sizeof(resolv));
     json_auto_t *bounding = own_bounding_caps();
     json_auto_t *hostdevs = json_is_true(json_object_get(hc, "Privileged")) ? host_devices() : NULL;
-    struct spec_input in = {.id = c->id, .config = config, .host_config = hc, .rootfs = rootfs,
-                            .hosts_path = hosts, .hostname_path = hostname, .resolv_path = resolv,
-                            .init_path = access(INIT_BINARY, X_OK) == 0 ? INIT_BINARY : NULL, .uid = uid, .gid = gid, .home = home,
-                            .additional_gids = gids, .cgroup_v2 = strcmp(sysinfo_cgroup_version(), "2") == 0,
-                            .bounding_caps = bounding, .host_devices = hostdevs};
+    struct spec_input in = {.id = c->id,
+                            .config = config,
+                            .host_config = hc,
+                            .rootfs = rootfs,
+                            .hosts_path = hosts,
+                            .hostname_path = hostname,
+                            .resolv_path = resolv,
+                            .init_path = access(INIT_BINARY, X_OK) == 0 ? INIT_BINARY : NULL,
+                            .uid = uid,
+                            .gid = gid,
+                            .home = home,
+                            .additional_gids = gids,
+                            .cgroup_v2 = strcmp(sysinfo_cgroup_version(), "2") == 0,
+                            .bounding_caps = bounding,
+                            .host_devices = hostdevs};
     if (r >= 0 && json_is_true(json_object_get(hc, "Init")) && !in.init_path)
         r = err_set(-ENOENT, "--init needs %s (Debian package tini)", INIT_BINARY);
     json_auto_t *spec = NULL;
@@ -261,12 +309,11 @@ int ctr_prepare(struct container_store *s, struct container *c)
     if (r >= 0 && driver && strcmp(driver, "none") && !lp)
         r = err_set(-EINVAL, "logging driver \"%s\" is not loaded: start pouchd with --plugins=...,log-%s", driver,
                     driver);
-    json_auto_t *opts = json_pack("{s:{s:s, s:s, s:s, s:O}, s:b, s:b}", "log", "driver", driver ? driver : "none",
-                                  "plugin", lp ? lp->file : "", "path",
-                                  json_string_value(json_object_get(c->rec, "LogPath")) ?: "", "opts",
-                                  json_object_get(lc, "Config") ?: json_object(), "stdin",
-                                  json_is_true(json_object_get(config, "OpenStdin")), "tty",
-                                  json_is_true(json_object_get(config, "Tty")));
+    json_auto_t *opts = json_pack(
+        "{s:{s:s, s:s, s:s, s:O}, s:b, s:b}", "log", "driver", driver ? driver : "none", "plugin", lp ? lp->file : "",
+        "path", json_string_value(json_object_get(c->rec, "LogPath")) ?: "", "opts",
+        json_object_get(lc, "Config") ?: json_object(), "stdin", json_is_true(json_object_get(config, "OpenStdin")),
+        "tty", json_is_true(json_object_get(config, "Tty")));
     _cleanup_free_ char *opts_text = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
     if (r >= 0) {
         err_clear();
@@ -406,12 +453,12 @@ static int parse_signal(const char *sig)
     static const struct {
         const char *name;
         int num;
-    } names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},   {"TRAP", SIGTRAP},
-                 {"ABRT", SIGABRT}, {"BUS", SIGBUS},   {"FPE", SIGFPE},   {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-                 {"SEGV", SIGSEGV}, {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-                 {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
-                 {"TTOU", SIGTTOU}, {"URG", SIGURG},   {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
-                 {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},   {"PWR", SIGPWR},   {"SYS", SIGSYS}};
+    } names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},   {"TRAP", SIGTRAP},
+                 {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},   {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+                 {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+                 {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
+                 {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+                 {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},   {"SYS", SIGSYS}};
     if (!sig || !*sig)
         return SIGKILL;
     if (sig[0] >= '0' && sig[0] <= '9') {
@@ -581,9 +628,9 @@ int ctr_wait(struct container_store *s, const char *ref, const char *condition, 
             return err_set(-ESHUTDOWN, "the daemon is shutting down; the container keeps running");
         }
         bool running = c->status == STATUS_RUNNING || c->status == STATUS_PAUSED || c->status == STATUS_RESTARTING;
-        if (!strcmp(cond, "removed") ? c->removed
-                                     : !strcmp(cond, "next-exit") ? c->exits > exits || c->removed
-                                                                  : !running || c->removed)
+        if (!strcmp(cond, "removed")     ? c->removed
+            : !strcmp(cond, "next-exit") ? c->exits > exits || c->removed
+                                         : !running || c->removed)
             break;
         pthread_cond_wait(&s->changed, &s->lock);
     }
@@ -737,9 +784,8 @@ int ctr_prune(struct container_store *s, json_t *filters, json_t **ret)
         pthread_mutex_unlock(&pick->op);
         container_unref(s, pick);
     }
-    *ret = json_pack("{s:o, s:i}", "ContainersDeleted", json_array_size(deleted) ? deleted : (json_decref(deleted),
-                                                                                              json_null()),
-                     "SpaceReclaimed", 0);
+    *ret = json_pack("{s:o, s:i}", "ContainersDeleted",
+                     json_array_size(deleted) ? deleted : (json_decref(deleted), json_null()), "SpaceReclaimed", 0);
     return 0;
 }
 
@@ -757,4 +803,3 @@ bool ctr_image_used(void *user, const char *id, char *ret_container, size_t cap)
     pthread_mutex_unlock(&s->lock);
     return used;
 }
-

@@ -14,24 +14,80 @@
 #include "error.h"
 
 const char *const spec_default_caps[] = {
-    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",           "CAP_MKNOD",
-    "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID", "CAP_SETFCAP",          "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", NULL,
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+    NULL,
 };
 
 static const char *const all_caps[] = {
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
-    "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE", NULL,
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+    NULL,
 };
 
 static const char *const masked_paths[] = {
-    "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", NULL,
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    NULL,
 };
 
 static const char *const readonly_paths[] = {
@@ -41,9 +97,9 @@ static const char *const readonly_paths[] = {
 /* Namespaced sysctls a container may set (what dockerd/runc allow). */
 static bool sysctl_allowed(const char *key, bool host_net, bool host_ipc)
 {
-    static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                      "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
-                                      NULL};
+    static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb",          "kernel.msgmni",
+                                      "kernel.sem",    "kernel.shmall",          "kernel.shmmax",
+                                      "kernel.shmmni", "kernel.shm_rmid_forced", NULL};
     for (size_t i = 0; ipc[i]; i++)
         if (strcmp(key, ipc[i]) == 0)
             return !host_ipc;
@@ -184,15 +240,18 @@ static int user_mounts(json_t *hc, json_t *out)
             return err_set(-EINVAL, "invalid mount config: mount target must be an absolute path");
         if (type && strcmp(type, "bind") == 0) {
             if (!src || src[0] != '/')
-                return err_set(-EINVAL, "invalid mount config for type \"bind\": invalid mount path: '%s' mount path must be absolute",
-                               src ? src : "");
+                return err_set(
+                    -EINVAL,
+                    "invalid mount config for type \"bind\": invalid mount path: '%s' mount path must be absolute",
+                    src ? src : "");
             const char *opts[] = {"rbind", ro ? "ro" : "rw", "rprivate", NULL};
             json_array_append_new(out, mount_entry(dst, "bind", src, opts));
         } else if (type && strcmp(type, "tmpfs") == 0) {
             json_t *to = json_object_get(b, "TmpfsOptions");
             char size[64] = "", mode[32] = "";
             if (json_integer_value(json_object_get(to, "SizeBytes")) > 0)
-                snprintf(size, sizeof(size), "size=%lld", (long long)json_integer_value(json_object_get(to, "SizeBytes")));
+                snprintf(size, sizeof(size), "size=%lld",
+                         (long long)json_integer_value(json_object_get(to, "SizeBytes")));
             if (json_integer_value(json_object_get(to, "Mode")) > 0)
                 snprintf(mode, sizeof(mode), "mode=%llo", (long long)json_integer_value(json_object_get(to, "Mode")));
             const char *opts[6] = {"nosuid", "nodev", "noexec", NULL, NULL, NULL};
@@ -218,8 +277,10 @@ static int user_mounts(json_t *hc, json_t *out)
         char *save = NULL;
         for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
             /* later options win over the defaults, e.g. exec */
-            const char *neg = strcmp(p, "exec") == 0 ? "noexec" : strcmp(p, "suid") == 0 ? "nosuid"
-                              : strcmp(p, "dev") == 0 ? "nodev" : NULL;
+            const char *neg = strcmp(p, "exec") == 0   ? "noexec"
+                              : strcmp(p, "suid") == 0 ? "nosuid"
+                              : strcmp(p, "dev") == 0  ? "nodev"
+                                                       : NULL;
             for (size_t k = 0; neg && k < json_array_size(o); k++)
                 if (strcmp(json_string_value(json_array_get(o, k)), neg) == 0)
                     json_array_remove(o, k);
@@ -233,9 +294,9 @@ static int user_mounts(json_t *hc, json_t *out)
 
 static int ulimit_resource(const char *name, char *buf, size_t cap)
 {
-    static const char *const known[] = {"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice",
-                                        "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack", "as",
-                                        NULL};
+    static const char *const known[] = {"core",     "cpu",        "data",   "fsize", "locks", "memlock",
+                                        "msgqueue", "nice",       "nofile", "nproc", "rss",   "rtprio",
+                                        "rttime",   "sigpending", "stack",  "as",    NULL};
     for (size_t i = 0; known[i]; i++)
         if (strcmp(known[i], name) == 0) {
             char up[32];
@@ -279,8 +340,8 @@ static int64_t int_of(json_t *o, const char *k)
 static json_t *resources(json_t *hc, bool privileged)
 {
     json_t *r = json_object();
-    json_object_set_new(r, "devices", privileged ? json_pack("[{s:b, s:s}]", "allow", 1, "access", "rwm")
-                                                 : default_device_rules());
+    json_object_set_new(r, "devices",
+                        privileged ? json_pack("[{s:b, s:s}]", "allow", 1, "access", "rwm") : default_device_rules());
     json_t *mem = json_object();
     if (int_of(hc, "Memory") > 0)
         json_object_set_new(mem, "limit", json_integer(int_of(hc, "Memory")));
@@ -318,8 +379,9 @@ static json_t *resources(json_t *hc, bool privileged)
         json_decref(cpu);
     json_t *pids = json_object_get(hc, "PidsLimit");
     if (json_is_integer(pids) && json_integer_value(pids) != 0)
-        json_object_set_new(r, "pids", json_pack("{s:I}", "limit", json_integer_value(pids) < 0 ? (json_int_t)-1
-                                                                                                : json_integer_value(pids)));
+        json_object_set_new(
+            r, "pids",
+            json_pack("{s:I}", "limit", json_integer_value(pids) < 0 ? (json_int_t)-1 : json_integer_value(pids)));
     if (int_of(hc, "BlkioWeight") > 0)
         json_object_set_new(r, "blockIO", json_pack("{s:I}", "weight", (json_int_t)int_of(hc, "BlkioWeight")));
     return r;
@@ -366,8 +428,7 @@ static json_t *env_of(const struct spec_input *in)
         json_array_append(env, e);
     }
     if (!has_path)
-        json_array_insert_new(env, 0,
-                              json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+        json_array_insert_new(env, 0, json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
     bool has_home = false;
     json_array_foreach(env, i, e) has_home |= strncmp(json_string_value(e), "HOME=", 5) == 0;
     if (!has_home) { /* dockerd sets HOME from the user's passwd entry, "/" without one */
@@ -441,17 +502,17 @@ int spec_build(const struct spec_input *in, json_t **ret)
             json_decref(rlimits);
             return r;
         }
-        json_array_append_new(rlimits, json_pack("{s:s, s:I, s:I}", "type", res, "hard",
-                                                 (json_int_t)int_of(v, "Hard"), "soft", (json_int_t)int_of(v, "Soft")));
+        json_array_append_new(rlimits, json_pack("{s:s, s:I, s:I}", "type", res, "hard", (json_int_t)int_of(v, "Hard"),
+                                                 "soft", (json_int_t)int_of(v, "Soft")));
     }
     const char *wd = json_string_value(json_object_get(in->config, "WorkingDir"));
     /* No inheritable capabilities, as dockerd since 20.10.14 (CVE-2022-24769). */
     json_auto_t *empty_caps = json_array();
-    json_t *process = json_pack(
-        "{s:b, s:{s:i, s:i}, s:O, s:o, s:s, s:{s:O, s:O, s:O, s:O}, s:o, s:b}", "terminal",
-        json_is_true(json_object_get(in->config, "Tty")), "user", "uid", in->uid, "gid", in->gid, "args", args, "env",
-        env_of(in), "cwd", wd && *wd ? wd : "/", "capabilities", "bounding", caps, "effective", caps, "inheritable",
-        empty_caps, "permitted", caps, "rlimits", rlimits, "noNewPrivileges", nnp);
+    json_t *process =
+        json_pack("{s:b, s:{s:i, s:i}, s:O, s:o, s:s, s:{s:O, s:O, s:O, s:O}, s:o, s:b}", "terminal",
+                  json_is_true(json_object_get(in->config, "Tty")), "user", "uid", in->uid, "gid", in->gid, "args",
+                  args, "env", env_of(in), "cwd", wd && *wd ? wd : "/", "capabilities", "bounding", caps, "effective",
+                  caps, "inheritable", empty_caps, "permitted", caps, "rlimits", rlimits, "noNewPrivileges", nnp);
     json_decref(caps);
     if (in->additional_gids && json_array_size(in->additional_gids))
         json_object_set(json_object_get(process, "user"), "additionalGids", in->additional_gids);
@@ -517,8 +578,9 @@ int spec_build(const struct spec_input *in, json_t **ret)
             json_decref(lnx);
             json_decref(process);
             json_decref(mounts);
-            return err_set(-EINVAL, "sysctl \"%s\" is not allowed: only namespaced sysctls (kernel.msg*, kernel.sem, "
-                                    "kernel.shm*, fs.mqueue.*, and net.* without --network host) can be set",
+            return err_set(-EINVAL,
+                           "sysctl \"%s\" is not allowed: only namespaced sysctls (kernel.msg*, kernel.sem, "
+                           "kernel.shm*, fs.mqueue.*, and net.* without --network host) can be set",
                            key);
         }
         json_object_set(sysctl, key, v);
@@ -547,10 +609,10 @@ int spec_build(const struct spec_input *in, json_t **ret)
     const char *hostname = json_string_value(json_object_get(in->config, "Hostname"));
     if (strcmp(mode_of(hc, "UTSMode"), "host") == 0)
         hostname = "";
-    json_t *spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process", process,
-                             "root", "path", in->rootfs, "readonly",
-                             json_is_true(json_object_get(hc, "ReadonlyRootfs")), "hostname",
-                             hostname ? hostname : "", "mounts", mounts, "linux", lnx);
+    json_t *spec =
+        json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process", process, "root", "path",
+                  in->rootfs, "readonly", json_is_true(json_object_get(hc, "ReadonlyRootfs")), "hostname",
+                  hostname ? hostname : "", "mounts", mounts, "linux", lnx);
     if (!spec)
         return err_set(-ENOMEM, "building the runtime spec: out of memory");
     *ret = spec;

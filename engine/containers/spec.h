@@ -8,16 +8,16 @@
 
 struct spec_input {
     const char *id;
-    json_t *config;      /* the container's Config (already merged with the image's) */
-    json_t *host_config; /* HostConfig */
-    const char *rootfs;  /* path of the mounted root filesystem */
+    json_t *config;                                       /* the container's Config (already merged with the image's) */
+    json_t *host_config;                                  /* HostConfig */
+    const char *rootfs;                                   /* path of the mounted root filesystem */
     const char *hosts_path, *hostname_path, *resolv_path; /* files to bind, or NULL */
-    const char *init_path; /* docker-init binary for --init, or NULL */
-    int uid, gid;        /* resolved user */
-    const char *home;    /* the user's home from passwd, or NULL */
-    json_t *additional_gids; /* array of ints */
+    const char *init_path;                                /* docker-init binary for --init, or NULL */
+    int uid, gid;                                         /* resolved user */
+    const char *home;                                     /* the user's home from passwd, or NULL */
+    json_t *additional_gids;                              /* array of ints */
     bool cgroup_v2;
-    json_t *host_devices; /* for --privileged: [{path,type,major,minor,fileMode,uid,gid}] */
+    json_t *host_devices;  /* for --privileged: [{path,type,major,minor,fileMode,uid,gid}] */
     json_t *bounding_caps; /* the daemon's own bounding set, for --privileged: ["CAP_…"] */
 };
 

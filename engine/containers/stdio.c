@@ -116,4 +116,3 @@ int ctr_logs(struct container_store *s, const char *ref, json_t *options, int ou
     container_unref(s, c);
     return r;
 }
-

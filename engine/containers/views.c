@@ -37,10 +37,11 @@ void view_complete_host_config(json_t *hc)
     json_object_foreach(tmpl, k, v)
     {
         json_t *mine = json_object_get(hc, k);
-        json_object_set(out, k, mine && !(json_is_string(mine) && !*json_string_value(mine) && json_is_string(v) &&
-                                          *json_string_value(v))
-                                    ? mine
-                                    : v);
+        json_object_set(
+            out, k,
+            mine && !(json_is_string(mine) && !*json_string_value(mine) && json_is_string(v) && *json_string_value(v))
+                ? mine
+                : v);
     }
     json_object_foreach(hc, k, v) if (!json_object_get(out, k)) json_object_set(out, k, v);
     json_t *rp = json_object_get(out, "RestartPolicy");
@@ -177,14 +178,13 @@ json_t *view_inspect(struct container_store *s, struct container *c, bool size)
     }
     container_sync_state(c);
     json_t *st = json_object_get(r, "State");
-    json_t *state = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "Status",
-                              json_object_get(st, "Status"), "Running", json_object_get(st, "Running"), "Paused",
-                              json_object_get(st, "Paused"), "Restarting", json_object_get(st, "Restarting"),
-                              "OOMKilled", json_object_get(st, "OOMKilled") ?: json_false(), "Dead",
-                              json_object_get(st, "Dead"), "Pid", json_object_get(st, "Pid"), "ExitCode",
-                              json_object_get(st, "ExitCode") ?: json_integer(0), "Error",
-                              json_object_get(st, "Error") ?: json_string(""), "StartedAt",
-                              json_object_get(st, "StartedAt"), "FinishedAt", json_object_get(st, "FinishedAt"));
+    json_t *state = json_pack(
+        "{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "Status", json_object_get(st, "Status"), "Running",
+        json_object_get(st, "Running"), "Paused", json_object_get(st, "Paused"), "Restarting",
+        json_object_get(st, "Restarting"), "OOMKilled", json_object_get(st, "OOMKilled") ?: json_false(), "Dead",
+        json_object_get(st, "Dead"), "Pid", json_object_get(st, "Pid"), "ExitCode",
+        json_object_get(st, "ExitCode") ?: json_integer(0), "Error", json_object_get(st, "Error") ?: json_string(""),
+        "StartedAt", json_object_get(st, "StartedAt"), "FinishedAt", json_object_get(st, "FinishedAt"));
     json_t *out = json_pack("{s:O, s:O, s:O, s:O, s:o, s:O, s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:s, s:s, s:s, "
                             "s:n, s:o, s:o}",
                             "Id", json_object_get(r, "Id"), "Created", json_object_get(r, "Created"), "Path",
@@ -205,13 +205,13 @@ json_t *view_inspect(struct container_store *s, struct container *c, bool size)
     }
     json_object_set_new(out, "Mounts", mounts(hc));
     json_object_set(out, "Config", json_object_get(r, "Config"));
-    json_t *ns = json_pack("{s:s, s:s, s:b, s:s, s:i, s:{}, s:s, s:n, s:n, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, "
-                           "s:o}",
-                           "Bridge", "", "SandboxID", "", "HairpinMode", 0, "LinkLocalIPv6Address", "",
-                           "LinkLocalIPv6PrefixLen", 0, "Ports", "SandboxKey", "", "SecondaryIPAddresses",
-                           "SecondaryIPv6Addresses", "EndpointID", "", "Gateway", "", "GlobalIPv6Address", "",
-                           "GlobalIPv6PrefixLen", 0, "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "",
-                           "MacAddress", "", "Networks", networks(hc));
+    json_t *ns =
+        json_pack("{s:s, s:s, s:b, s:s, s:i, s:{}, s:s, s:n, s:n, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, "
+                  "s:o}",
+                  "Bridge", "", "SandboxID", "", "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen",
+                  0, "Ports", "SandboxKey", "", "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",
+                  "Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress", "", "IPPrefixLen", 0,
+                  "IPv6Gateway", "", "MacAddress", "", "Networks", networks(hc));
     json_object_set_new(out, "NetworkSettings", ns);
     return out;
 }
@@ -305,8 +305,7 @@ static json_t *list_entry(struct container_store *s, struct container *c, bool s
     json_t *e = json_pack("{s:O, s:[O], s:O, s:O, s:s, s:I, s:[]}", "Id", json_object_get(r, "Id"), "Names",
                           json_object_get(r, "Name"), "Image", json_object_get(json_object_get(r, "Config"), "Image"),
                           "ImageID", json_object_get(r, "Image"), "Command", command ? command : "", "Created",
-                          (json_int_t)(c->created_ns / 1000000000LL),
-                          "Ports");
+                          (json_int_t)(c->created_ns / 1000000000LL), "Ports");
     if (size) {
         char upper[4096];
         container_data_path(s, c, "upper", upper, sizeof(upper));
@@ -374,9 +373,9 @@ static bool m_ancestor(struct container *c, const char *v)
     return hit;
 }
 
-static const char *const valid_filters[] = {"id", "name", "label", "status", "exited", "ancestor", "before", "since",
-                                            "volume", "network", "health", "isolation", "is-task", "publish",
-                                            "expose"};
+static const char *const valid_filters[] = {"id",       "name",      "label",   "status",  "exited",
+                                            "ancestor", "before",    "since",   "volume",  "network",
+                                            "health",   "isolation", "is-task", "publish", "expose"};
 
 int view_list(struct container_store *s, json_t *options, json_t **ret)
 {

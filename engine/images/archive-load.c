@@ -24,7 +24,6 @@
 
 #define MANIFEST_MAX (16u << 20)
 
-
 int open_beneath(int dirfd, const char *path, int flags)
 {
     struct open_how how = {
@@ -79,12 +78,12 @@ static int read_bytes_beneath(int dirfd, const char *path, char **ret, size_t *r
 
 /* One image to load: where its config and layers are inside the archive. */
 struct pending {
-    char *config;     /* config bytes */
+    char *config; /* config bytes */
     size_t config_len;
-    json_t *layer_paths; /* array of paths in the staging dir */
+    json_t *layer_paths;  /* array of paths in the staging dir */
     json_t *expect_blobs; /* array of expected blob digests (OCI) or null entries */
-    json_t *refs;     /* full refs to tag */
-    char label[256];  /* for messages */
+    json_t *refs;         /* full refs to tag */
+    char label[256];      /* for messages */
 };
 
 static void pending_done(struct pending *p)
@@ -108,7 +107,8 @@ static int add_ref(json_t *refs, const char *name, const char *label)
 static int plan_docker(int stage_fd, json_t *manifest, struct pending **ret, size_t *ret_n)
 {
     if (!json_is_array(manifest) || json_array_size(manifest) == 0)
-        return err_set(-EINVAL, "archive: manifest.json is not a non-empty list; the archive is not a docker save archive");
+        return err_set(-EINVAL,
+                       "archive: manifest.json is not a non-empty list; the archive is not a docker save archive");
     size_t n = json_array_size(manifest);
     struct pending *v = calloc(n, sizeof(*v));
     if (!v)
@@ -263,8 +263,9 @@ static int stage_layer(struct image_store *s, int stage_fd, struct pending *p, s
                        p->label, i + 1, n, path);
     char sid[13];
     snprintf(sid, sizeof(sid), "%s", diff_id + 7);
-    emit(progress, user, json_pack("{s:s, s:s, s:I, s:I}", "kind", "layer", "id", sid, "current", (json_int_t)0,
-                                   "total", (json_int_t)st.st_size));
+    emit(progress, user,
+         json_pack("{s:s, s:s, s:I, s:I}", "kind", "layer", "id", sid, "current", (json_int_t)0, "total",
+                   (json_int_t)st.st_size));
 
     char label[320];
     snprintf(label, sizeof(label), "%s: layer %zu of %zu", p->label, i + 1, n);
@@ -290,8 +291,9 @@ static int stage_layer(struct image_store *s, int stage_fd, struct pending *p, s
         return r;
     snprintf(out->blob, sizeof(out->blob), "%s", res.blob_digest);
     out->size = res.unpacked_size;
-    emit(progress, user, json_pack("{s:s, s:s, s:I, s:I}", "kind", "layer", "id", sid, "current",
-                                   (json_int_t)st.st_size, "total", (json_int_t)st.st_size));
+    emit(progress, user,
+         json_pack("{s:s, s:s, s:I, s:I}", "kind", "layer", "id", sid, "current", (json_int_t)st.st_size, "total",
+                   (json_int_t)st.st_size));
     return 0;
 }
 

@@ -22,8 +22,8 @@
 
 struct save_layer {
     char diff_id[DIGEST_LEN];
-    int fd;        /* the stored blob, compressed or not */
-    int64_t size;  /* uncompressed size, known once written */
+    int fd;       /* the stored blob, compressed or not */
+    int64_t size; /* uncompressed size, known once written */
 };
 
 struct save_image {
@@ -265,8 +265,8 @@ static json_t *oci_manifest(const struct save_image *si, const struct save_plan 
         for (size_t i = 0; i < p->n_layers; i++)
             if (strcmp(p->layers[i].diff_id, json_string_value(d)) == 0)
                 size = p->layers[i].size;
-        json_array_append_new(layers, json_pack("{s:s, s:O, s:I}", "mediaType", "application/vnd.oci.image.layer.v1.tar",
-                                                "digest", d, "size", size));
+        json_array_append_new(layers, json_pack("{s:s, s:O, s:I}", "mediaType",
+                                                "application/vnd.oci.image.layer.v1.tar", "digest", d, "size", size));
     }
     return json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:o}", "schemaVersion", 2, "mediaType",
                      "application/vnd.oci.image.manifest.v1+json", "config", "mediaType",
@@ -312,9 +312,9 @@ static int write_metadata(struct archive *a, const struct save_plan *p)
             json_array_append_new(layer_paths, json_string(path));
         }
         snprintf(path, sizeof(path), "blobs/sha256/%s", si->id + 7);
-        json_array_append_new(docker, json_pack("{s:s, s:O, s:o}", "Config", path, "RepoTags",
-                                                json_array_size(si->tags) ? si->tags : json_null(), "Layers",
-                                                layer_paths));
+        json_array_append_new(docker,
+                              json_pack("{s:s, s:O, s:o}", "Config", path, "RepoTags",
+                                        json_array_size(si->tags) ? si->tags : json_null(), "Layers", layer_paths));
         json_t *manifests = json_object_get(index, "manifests");
         json_t *tag;
         if (json_array_size(si->tags) == 0)
@@ -328,11 +328,11 @@ static int write_metadata(struct archive *a, const struct save_plan *p)
             if (image_normalize_ref(json_string_value(tag), full, sizeof(full)) < 0 ||
                 reference_parse(json_string_value(tag), &ref) < 0)
                 continue;
-            json_array_append_new(
-                manifests, json_pack("{s:s, s:s, s:I, s:{s:s, s:s}}", "mediaType",
-                                     "application/vnd.oci.image.manifest.v1+json", "digest", mdigest, "size",
-                                     (json_int_t)strlen(mtext), "annotations", "io.containerd.image.name", full,
-                                     "org.opencontainers.image.ref.name", ref.tag[0] ? ref.tag : "latest"));
+            json_array_append_new(manifests,
+                                  json_pack("{s:s, s:s, s:I, s:{s:s, s:s}}", "mediaType",
+                                            "application/vnd.oci.image.manifest.v1+json", "digest", mdigest, "size",
+                                            (json_int_t)strlen(mtext), "annotations", "io.containerd.image.name", full,
+                                            "org.opencontainers.image.ref.name", ref.tag[0] ? ref.tag : "latest"));
         }
     }
     if (r >= 0)

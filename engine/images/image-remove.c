@@ -162,8 +162,9 @@ int image_remove(struct image_store *s, const char *name, bool force, bool nopru
                            "repositories",
                            sid);
         if (!force && used_by_container(s, img, container, sizeof(container)))
-            return err_set(-EBUSY, "conflict: unable to delete %s (must be forced) - image is being used by stopped "
-                                   "container %s",
+            return err_set(-EBUSY,
+                           "conflict: unable to delete %s (must be forced) - image is being used by stopped "
+                           "container %s",
                            sid, container);
     }
     if (has_children(s, img))

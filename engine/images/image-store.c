@@ -111,7 +111,8 @@ int image_save_repositories(struct image_store *s)
     for (size_t i = 0; i < s->n; i++) {
         size_t k;
         json_t *r;
-        json_array_foreach(s->v[i]->refs, k, r) json_object_set_new(refs, json_string_value(r), json_string(s->v[i]->id));
+        json_array_foreach(s->v[i]->refs, k, r)
+            json_object_set_new(refs, json_string_value(r), json_string(s->v[i]->id));
         json_array_foreach(s->v[i]->digests, k, r)
             json_object_set_new(digests, json_string_value(r), json_string(s->v[i]->id));
     }
@@ -169,8 +170,10 @@ static int load_image(struct image_store *s, const char *file)
     const char *id = NULL, *parent = "";
     json_t *layers = NULL;
     json_int_t ltt = 0;
-    if (!rec || json_unpack(rec, "{s:s, s?s, s:o, s?I}", "id", &id, "parent", &parent, "layers", &layers,
-                            "last_tag_time", &ltt) < 0 || !digest_valid(id) || !json_is_array(layers))
+    if (!rec ||
+        json_unpack(rec, "{s:s, s?s, s:o, s?I}", "id", &id, "parent", &parent, "layers", &layers, "last_tag_time",
+                    &ltt) < 0 ||
+        !digest_valid(id) || !json_is_array(layers))
         return err_set(-EBADMSG, "image record %s is damaged", file);
     struct image *img = calloc(1, sizeof(*img));
     if (!img)
@@ -258,8 +261,8 @@ int image_store_open(const char *data_root, struct image_store **ret)
     s->root_fd = s->records_fd = s->content.blobs_fd = s->content.tmp_fd = -1;
     s->layers.root_fd = s->layers.tmp_fd = -1;
     pthread_rwlock_init(&s->lock, NULL);
-    s->policy = (struct layer_policy){.allow_devices = false, .allow_setuid = true,
-                                      .max_file_size = 4ULL << 30, .max_total_size = 64ULL << 30};
+    s->policy = (struct layer_policy){
+        .allow_devices = false, .allow_setuid = true, .max_file_size = 4ULL << 30, .max_total_size = 64ULL << 30};
     int r = 0;
     if (asprintf(&s->root, "%s/images", data_root) < 0)
         r = err_set(-ENOMEM, "image store: out of memory");
@@ -326,8 +329,8 @@ static struct image *find_ref(struct image_store *s, const char *full, bool dige
     for (size_t i = 0; i < s->n; i++) {
         size_t k;
         json_t *r;
-        json_array_foreach(digest ? s->v[i]->digests : s->v[i]->refs, k, r) if (strcmp(json_string_value(r), full) ==
-                                                                                0) return s->v[i];
+        json_array_foreach(digest ? s->v[i]->digests : s->v[i]->refs, k,
+                           r) if (strcmp(json_string_value(r), full) == 0) return s->v[i];
     }
     return NULL;
 }
@@ -375,8 +378,8 @@ int image_lookup(struct image_store *s, const char *name, struct image **ret)
         for (size_t i = 0; i < s->n; i++)
             if (strncmp(hex_of(s->v[i]->id), prefix, strlen(prefix)) == 0) {
                 if (hit && hit != s->v[i])
-                    return err_set(-EINVAL, "ambiguous image ID %s: it matches more than one image; give more characters",
-                                   name);
+                    return err_set(-EINVAL,
+                                   "ambiguous image ID %s: it matches more than one image; give more characters", name);
                 hit = s->v[i];
             }
         if (hit) {

@@ -14,29 +14,29 @@
 #include "layer-unpack.h"
 
 struct image {
-    char id[DIGEST_LEN];    /* "sha256:<hex>" of the config */
-    json_t *config;         /* the parsed config */
-    json_t *refs;           /* array of full tagged refs "docker.io/library/busybox:latest" */
-    json_t *digests;        /* array of full digested refs "…/busybox@sha256:…" */
-    char parent[DIGEST_LEN];/* local parent image, "" when none */
-    struct layer **layers;  /* bottom first */
+    char id[DIGEST_LEN];     /* "sha256:<hex>" of the config */
+    json_t *config;          /* the parsed config */
+    json_t *refs;            /* array of full tagged refs "docker.io/library/busybox:latest" */
+    json_t *digests;         /* array of full digested refs "…/busybox@sha256:…" */
+    char parent[DIGEST_LEN]; /* local parent image, "" when none */
+    struct layer **layers;   /* bottom first */
     size_t n_layers;
-    uint64_t size;          /* sum of layer sizes */
-    int64_t created;        /* Unix ns, from the config */
-    int64_t last_tag_time;  /* Unix ns of the last tag change, 0 when never */
+    uint64_t size;         /* sum of layer sizes */
+    int64_t created;       /* Unix ns, from the config */
+    int64_t last_tag_time; /* Unix ns of the last tag change, 0 when never */
 };
 
 struct image_store {
     pthread_rwlock_t lock;
-    int root_fd;     /* <data-root>/images */
-    int records_fd;  /* <data-root>/images/records */
+    int root_fd;    /* <data-root>/images */
+    int records_fd; /* <data-root>/images/records */
     char *root;
     struct content_store content;
     struct layer_store layers;
     struct image **v;
     size_t n;
     struct layer_policy policy;
-    uint64_t generation;    /* bumped by every write lock: caches of views compare it */
+    uint64_t generation; /* bumped by every write lock: caches of views compare it */
     /* Set by the container store: true (with its short ID in ret_container)
      * when a container uses image id. NULL until containers exist. */
     bool (*image_used)(void *user, const char *id, char *ret_container, size_t cap);

@@ -67,8 +67,8 @@ static json_t *list_entry(struct image_store *s, const struct image *img, json_t
         digests = json_null();
     }
     return json_pack("{s:i, s:I, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I}", "Containers", -1, "Created",
-                     (json_int_t)(img->created / 1000000000LL), "Id", img->id, "Labels", labels_of(img), "ParentId", img->parent,
-                     "RepoDigests", digests, "RepoTags", tags, "SharedSize", (json_int_t)-1, "Size",
+                     (json_int_t)(img->created / 1000000000LL), "Id", img->id, "Labels", labels_of(img), "ParentId",
+                     img->parent, "RepoDigests", digests, "RepoTags", tags, "SharedSize", (json_int_t)-1, "Size",
                      (json_int_t)img->size, "VirtualSize", (json_int_t)img->size);
 }
 
@@ -215,12 +215,30 @@ json_t *image_full_container_config(json_t *c)
     static const struct {
         const char *key;
         char kind; /* s string, b bool, n null default, o omitted when absent */
-    } keys[] = {{"Hostname", 's'},   {"Domainname", 's'},  {"User", 's'},        {"AttachStdin", 'b'},
-                {"AttachStdout", 'b'}, {"AttachStderr", 'b'}, {"ExposedPorts", 'o'}, {"Tty", 'b'},
-                {"OpenStdin", 'b'},  {"StdinOnce", 'b'},   {"Env", 'n'},         {"Cmd", 'n'},
-                {"Healthcheck", 'o'}, {"ArgsEscaped", 'o'}, {"Image", 's'},       {"Volumes", 'n'},
-                {"WorkingDir", 's'}, {"Entrypoint", 'n'},  {"NetworkDisabled", 'o'}, {"MacAddress", 'o'},
-                {"OnBuild", 'n'},    {"Labels", 'n'},      {"StopSignal", 'o'},  {"StopTimeout", 'o'},
+    } keys[] = {{"Hostname", 's'},
+                {"Domainname", 's'},
+                {"User", 's'},
+                {"AttachStdin", 'b'},
+                {"AttachStdout", 'b'},
+                {"AttachStderr", 'b'},
+                {"ExposedPorts", 'o'},
+                {"Tty", 'b'},
+                {"OpenStdin", 'b'},
+                {"StdinOnce", 'b'},
+                {"Env", 'n'},
+                {"Cmd", 'n'},
+                {"Healthcheck", 'o'},
+                {"ArgsEscaped", 'o'},
+                {"Image", 's'},
+                {"Volumes", 'n'},
+                {"WorkingDir", 's'},
+                {"Entrypoint", 'n'},
+                {"NetworkDisabled", 'o'},
+                {"MacAddress", 'o'},
+                {"OnBuild", 'n'},
+                {"Labels", 'n'},
+                {"StopSignal", 'o'},
+                {"StopTimeout", 'o'},
                 {"Shell", 'o'}};
     json_t *out = json_object();
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -263,12 +281,13 @@ int image_view_inspect(struct image_store *s, const char *name, json_t **ret)
     }
     json_t *config = json_object_get(c, "config");
     json_t *cconfig = json_object_get(c, "container_config");
-    json_t *out = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "Id", img->id, "RepoTags",
-                            familiar_list(img->refs), "RepoDigests", familiar_list(img->digests), "Parent", img->parent,
-                            "Comment", str_or_empty(c, "comment"), "Created", str_or_empty(c, "created"), "Container",
-                            str_or_empty(c, "container"), "ContainerConfig", image_full_container_config(cconfig),
-                            "DockerVersion", str_or_empty(c, "docker_version"), "Author", str_or_empty(c, "author"),
-                            "Config", image_full_container_config(config), "Architecture", str_or_empty(c, "architecture"));
+    json_t *out =
+        json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "Id", img->id, "RepoTags",
+                  familiar_list(img->refs), "RepoDigests", familiar_list(img->digests), "Parent", img->parent,
+                  "Comment", str_or_empty(c, "comment"), "Created", str_or_empty(c, "created"), "Container",
+                  str_or_empty(c, "container"), "ContainerConfig", image_full_container_config(cconfig),
+                  "DockerVersion", str_or_empty(c, "docker_version"), "Author", str_or_empty(c, "author"), "Config",
+                  image_full_container_config(config), "Architecture", str_or_empty(c, "architecture"));
     if (!out)
         return err_set(-ENOMEM, "image %s: out of memory", img->id);
     if (json_is_string(json_object_get(c, "variant")))
@@ -310,16 +329,17 @@ int image_view_history(struct image_store *s, const char *name, json_t **ret)
         json_int_t size = 0;
         if (!empty && layer < img->n_layers)
             size = (json_int_t)img->layers[layer++]->size;
-        json_array_append_new(rows, json_pack("{s:s, s:I, s:o, s:n, s:I, s:o}", "Id", "<missing>", "Created",
-                                              (json_int_t)rfc3339_seconds(json_string_value(json_object_get(h, "created"))),
-                                              "CreatedBy", str_or_empty(h, "created_by"), "Tags", "Size", size,
-                                              "Comment", str_or_empty(h, "comment")));
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:I, s:o, s:n, s:I, s:o}", "Id", "<missing>", "Created",
+                                        (json_int_t)rfc3339_seconds(json_string_value(json_object_get(h, "created"))),
+                                        "CreatedBy", str_or_empty(h, "created_by"), "Tags", "Size", size, "Comment",
+                                        str_or_empty(h, "comment")));
     }
     if (n == 0) /* images without history still show their layers */
         for (size_t i = 0; i < img->n_layers; i++)
             json_array_append_new(rows, json_pack("{s:s, s:I, s:s, s:n, s:I, s:s}", "Id", "<missing>", "Created",
-                                                  (json_int_t)(img->created / 1000000000LL), "CreatedBy", "", "Tags", "Size",
-                                                  (json_int_t)img->layers[i]->size, "Comment", ""));
+                                                  (json_int_t)(img->created / 1000000000LL), "CreatedBy", "", "Tags",
+                                                  "Size", (json_int_t)img->layers[i]->size, "Comment", ""));
     for (size_t i = json_array_size(rows); i-- > 0;)
         json_array_append(out, json_array_get(rows, i));
     json_decref(rows);

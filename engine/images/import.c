@@ -233,9 +233,9 @@ int import_apply_change(json_t *config, const char *change)
 static json_t *empty_container_config(void)
 {
     return json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:n, s:n, s:s, s:n, s:s, s:n, s:n, s:n}",
-                     "Hostname", "", "Domainname", "", "User", "", "AttachStdin", 0, "AttachStdout", 0,
-                     "AttachStderr", 0, "Tty", 0, "OpenStdin", 0, "StdinOnce", 0, "Env", "Cmd", "Image", "",
-                     "Volumes", "WorkingDir", "", "Entrypoint", "OnBuild", "Labels");
+                     "Hostname", "", "Domainname", "", "User", "", "AttachStdin", 0, "AttachStdout", 0, "AttachStderr",
+                     0, "Tty", 0, "OpenStdin", 0, "StdinOnce", 0, "Env", "Cmd", "Image", "", "Volumes", "WorkingDir",
+                     "", "Entrypoint", "OnBuild", "Labels");
 }
 
 static void now_rfc3339(char *buf, size_t cap)
@@ -312,11 +312,11 @@ int image_import(struct image_store *s, int in_fd, json_t *options, char *ret_id
             snprintf(comment, sizeof(comment), "%s", message);
         else
             snprintf(comment, sizeof(comment), "Imported from %s", source && *source ? source : "-");
-        json_auto_t *img = json_pack("{s:s, s:s, s:O, s:O, s:s, s:s, s:[{s:s, s:s}], s:s, s:{s:s, s:[s]}}",
-                                     "architecture", go_arch(), "comment", comment, "config", config,
-                                     "container_config", config, "created", created, "docker_version",
-                                     "pouch-" POUCH_VERSION, "history", "created", created, "comment", comment, "os",
-                                     "linux", "rootfs", "type", "layers", "diff_ids", res.diff_id);
+        json_auto_t *img =
+            json_pack("{s:s, s:s, s:O, s:O, s:s, s:s, s:[{s:s, s:s}], s:s, s:{s:s, s:[s]}}", "architecture", go_arch(),
+                      "comment", comment, "config", config, "container_config", config, "created", created,
+                      "docker_version", "pouch-" POUCH_VERSION, "history", "created", created, "comment", comment, "os",
+                      "linux", "rootfs", "type", "layers", "diff_ids", res.diff_id);
         _cleanup_free_ char *text = img ? json_dumps(img, JSON_COMPACT) : NULL;
         if (!text)
             r = err_set(-ENOMEM, "docker import: out of memory");

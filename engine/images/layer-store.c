@@ -117,8 +117,9 @@ static int load_record(struct layer_store *ls, const char *hex)
     struct layer l = {0};
     const char *chain = NULL, *diff = NULL, *parent = "", *blob = "";
     json_int_t size = 0;
-    if (!j || json_unpack(j, "{s:s, s:s, s?s, s?s, s?I}", "chain_id", &chain, "diff_id", &diff, "parent", &parent,
-                          "blob", &blob, "size", &size) < 0 ||
+    if (!j ||
+        json_unpack(j, "{s:s, s:s, s?s, s?s, s?I}", "chain_id", &chain, "diff_id", &diff, "parent", &parent, "blob",
+                    &blob, "size", &size) < 0 ||
         !digest_valid(chain) || !digest_valid(diff) || strcmp(hex_of(chain), hex) != 0)
         return -EBADMSG;
     snprintf(l.chain_id, sizeof(l.chain_id), "%s", chain);

@@ -20,9 +20,9 @@ struct layer {
 };
 
 struct layer_store {
-    int root_fd;   /* <images>/layers */
-    int tmp_fd;    /* <images>/tmp */
-    char *root;    /* its path, for overlay lowerdir strings */
+    int root_fd; /* <images>/layers */
+    int tmp_fd;  /* <images>/tmp */
+    char *root;  /* its path, for overlay lowerdir strings */
     struct layer **v;
     size_t n;
 };

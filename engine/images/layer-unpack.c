@@ -39,10 +39,10 @@ struct stream {
     unsigned char *buf;
     struct sha256 blob;
     struct sha256 diff;
-    bool hash_diff;   /* false when uncompressed: the diff_id is the blob digest */
+    bool hash_diff; /* false when uncompressed: the diff_id is the blob digest */
     bool outer_eof;
     bool outer_failed; /* the failure is the decompressor's, not the tar parser's */
-    int io_errno;     /* read(2) on in_fd failed with this */
+    int io_errno;      /* read(2) on in_fd failed with this */
     uint64_t blob_size;
     struct archive *outer;
     struct archive *tar;
@@ -121,7 +121,9 @@ static void sniff_compression(struct stream *s, size_t n)
     } magics[] = {
         {"gzip", 2, "\x1f\x8b"},
         {"zstd", 4, "\x28\xb5\x2f\xfd"},
-        {"xz", 6, "\xfd" "7zXZ\0"},
+        {"xz", 6,
+         "\xfd"
+         "7zXZ\0"},
     };
 
     strcpy(s->compression, "none");
@@ -212,12 +214,14 @@ static int stream_error(struct stream *s, const char *label, const char *entry)
                        strerrordesc_np(s->io_errno));
     if (s->outer_failed) {
         const char *why = archive_error_string(s->outer);
-        return err_set(-EBADMSG, "%s: %s stream is corrupt or truncated near entry %s: %s; fetch or export the layer again",
+        return err_set(-EBADMSG,
+                       "%s: %s stream is corrupt or truncated near entry %s: %s; fetch or export the layer again",
                        label, s->compression, where, why ? why : "decompression failed");
     }
     const char *why = archive_error_string(s->tar);
-    return err_set(-EBADMSG, "%s: the tar stream is corrupt or truncated at entry %s: %s; fetch or export the layer again",
-                   label, where, why ? why : "unknown tar error");
+    return err_set(-EBADMSG,
+                   "%s: the tar stream is corrupt or truncated at entry %s: %s; fetch or export the layer again", label,
+                   where, why ? why : "unknown tar error");
 }
 
 /* 0 when the tar reader is ready, 1 for a zero-byte (empty) layer. */
@@ -247,7 +251,8 @@ static int stream_open(struct stream *s, int in_fd, const char *label)
         archive_read_support_filter_xz(s->outer) != ARCHIVE_OK ||
         archive_read_support_format_raw(s->outer) != ARCHIVE_OK ||
         archive_read_support_format_tar(s->tar) != ARCHIVE_OK)
-        return err_set(-ENOTSUP, "%s: libarchive lacks built-in gzip/zstd/xz or tar support: %s; install a complete libarchive",
+        return err_set(-ENOTSUP,
+                       "%s: libarchive lacks built-in gzip/zstd/xz or tar support: %s; install a complete libarchive",
                        label, archive_error_string(s->outer) ?: "unknown");
 
     /* Opening and the first header already decompress (format bidding reads
@@ -275,8 +280,8 @@ static int stream_open(struct stream *s, int in_fd, const char *label)
     /* One decompressor at most, as docker does: a gzip inside a gzip would
      * give a different diff_id here than there. */
     if (archive_filter_count(s->outer) > 2)
-        return err_set(-EBADMSG, "%s: the layer is compressed more than once (%s over %s); compress the tar once", label,
-                       archive_filter_name(s->outer, 0), archive_filter_name(s->outer, 1));
+        return err_set(-EBADMSG, "%s: the layer is compressed more than once (%s over %s); compress the tar once",
+                       label, archive_filter_name(s->outer, 0), archive_filter_name(s->outer, 1));
     switch (archive_filter_code(s->outer, 0)) {
     case ARCHIVE_FILTER_NONE:
         strcpy(s->compression, "none");
@@ -463,8 +468,10 @@ static int get_parent(struct unpack *u, const char *parent, bool create, int *re
         int r = fd;
         fd = -1;
         if (r == -ELOOP)
-            return refuse(u, r, "its directory %s is a symlink or not a directory; a layer may not write through its own "
-                          "symlinks, the archive is hostile or broken", printable(parent, shown, sizeof(shown)));
+            return refuse(u, r,
+                          "its directory %s is a symlink or not a directory; a layer may not write through its own "
+                          "symlinks, the archive is hostile or broken",
+                          printable(parent, shown, sizeof(shown)));
         if (r == -ENOENT)
             return refuse(u, r, "its directory %s does not exist", printable(parent, shown, sizeof(shown)));
         return refuse(u, r, "cannot open its directory %s: %s", printable(parent, shown, sizeof(shown)),
@@ -505,8 +512,10 @@ static int check_xattrs(struct unpack *u, struct archive_entry *e)
     archive_entry_xattr_reset(e);
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
         if (strncmp(name, "trusted.overlay.", 16) == 0)
-            return refuse(u, -EPERM, "sets the reserved overlayfs attribute %s; mark opaque directories and deletions "
-                          "with .wh. whiteout entries instead", name);
+            return refuse(u, -EPERM,
+                          "sets the reserved overlayfs attribute %s; mark opaque directories and deletions "
+                          "with .wh. whiteout entries instead",
+                          name);
     return 0;
 }
 
@@ -521,8 +530,10 @@ static int apply_xattrs(struct unpack *u, struct archive_entry *e, int fd)
         if (!xattr_kept(name))
             continue;
         if (fsetxattr(fd, name, value, size, 0) < 0)
-            return refuse(u, -errno, "cannot set extended attribute %s: %s; the image store's filesystem must support "
-                          "user and trusted xattrs", name, strerrordesc_np(errno));
+            return refuse(u, -errno,
+                          "cannot set extended attribute %s: %s; the image store's filesystem must support "
+                          "user and trusted xattrs",
+                          name, strerrordesc_np(errno));
     }
     return 0;
 }
@@ -567,7 +578,8 @@ static int apply_path_meta(struct unpack *u, struct archive_entry *e, int pfd, c
 
 static int duplicate(struct unpack *u)
 {
-    return refuse(u, -EEXIST, "the path appears twice in the layer (or a whiteout names it too); a layer may list a "
+    return refuse(u, -EEXIST,
+                  "the path appears twice in the layer (or a whiteout names it too); a layer may list a "
                   "file once, rebuild the layer");
 }
 
@@ -588,8 +600,10 @@ static int write_data(struct unpack *u, struct stream *s, int fd, uint64_t size)
         if (r < ARCHIVE_WARN)
             return stream_error(s, u->label, u->entry);
         if (off < 0 || (uint64_t)off > size || len > size - (uint64_t)off)
-            return refuse(u, -EBADMSG, "data lies beyond the entry's size %ju (corrupt sparse map); the archive is "
-                          "hostile or broken", (uintmax_t)size);
+            return refuse(u, -EBADMSG,
+                          "data lies beyond the entry's size %ju (corrupt sparse map); the archive is "
+                          "hostile or broken",
+                          (uintmax_t)size);
         for (size_t done = 0; done < len;) {
             ssize_t n = pwrite(fd, (const char *)block + done, len - done, off + (off_t)done);
             if (n < 0 && errno == EINTR)
@@ -674,7 +688,8 @@ static int make_symlink(struct unpack *u, struct archive_entry *e, int pfd, cons
     if (!target || !*target)
         return refuse(u, -EBADMSG, "symlink without a target; the archive is broken");
     if (symlinkat(target, pfd, base) < 0)
-        return errno == EEXIST ? duplicate(u) : refuse(u, -errno, "cannot create the symlink: %s", strerrordesc_np(errno));
+        return errno == EEXIST ? duplicate(u)
+                               : refuse(u, -errno, "cannot create the symlink: %s", strerrordesc_np(errno));
     return apply_path_meta(u, e, pfd, base, false);
 }
 
@@ -713,15 +728,19 @@ static int make_hardlink(struct unpack *u, struct archive_entry *e, int pfd, con
         if (tfd < 0) {
             int r = tfd;
             tfd = -1;
-            return refuse(u, r, "hardlink target %s is not an earlier entry of this layer (%s); a layer may only link "
-                          "to files it contains, listed before the link", shown, strerrordesc_np(-r));
+            return refuse(u, r,
+                          "hardlink target %s is not an earlier entry of this layer (%s); a layer may only link "
+                          "to files it contains, listed before the link",
+                          shown, strerrordesc_np(-r));
         }
     }
     if (linkat(tfd >= 0 ? tfd : u->root_fd, tbase, pfd, base, 0) < 0) {
         if (errno == EEXIST)
             return duplicate(u);
-        return refuse(u, -errno, "hardlink target %s is not an earlier file of this layer (%s); a layer may only link "
-                      "to files it contains, listed before the link", shown, strerrordesc_np(errno));
+        return refuse(u, -errno,
+                      "hardlink target %s is not an earlier file of this layer (%s); a layer may only link "
+                      "to files it contains, listed before the link",
+                      shown, strerrordesc_np(errno));
     }
     return 0;
 }
@@ -737,8 +756,10 @@ static int make_opaque(struct unpack *u, const char *parent)
         return r;
     _cleanup_close_ int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) < 0)
-        return refuse(u, -errno, "cannot mark the directory opaque: %s; unpack as root on a filesystem with trusted "
-                      "xattrs", strerrordesc_np(errno));
+        return refuse(u, -errno,
+                      "cannot mark the directory opaque: %s; unpack as root on a filesystem with trusted "
+                      "xattrs",
+                      strerrordesc_np(errno));
     return 0;
 }
 
@@ -759,7 +780,8 @@ static int whiteout(struct unpack *u, const char *parent, const char *base)
     if (r < 0)
         return r;
     if (mknodat(pfd, name, S_IFCHR, makedev(0, 0)) < 0)
-        return errno == EEXIST ? duplicate(u) : refuse(u, -errno, "cannot create the whiteout: %s", strerrordesc_np(errno));
+        return errno == EEXIST ? duplicate(u)
+                               : refuse(u, -errno, "cannot create the whiteout: %s", strerrordesc_np(errno));
     return 0;
 }
 
@@ -773,22 +795,28 @@ static int check_entry(struct unpack *u, struct archive_entry *e, unsigned type,
 
     if (archive_entry_uid(e) < 0 || archive_entry_uid(e) >= UINT32_MAX || archive_entry_gid(e) < 0 ||
         archive_entry_gid(e) >= UINT32_MAX)
-        return refuse(u, -ERANGE, "owner %jd:%jd is out of range; the archive is broken", (intmax_t)archive_entry_uid(e),
-                      (intmax_t)archive_entry_gid(e));
+        return refuse(u, -ERANGE, "owner %jd:%jd is out of range; the archive is broken",
+                      (intmax_t)archive_entry_uid(e), (intmax_t)archive_entry_gid(e));
     if (!p->allow_setuid && ((perm & S_ISUID) || ((perm & S_ISGID) && type != AE_IFDIR)))
-        return refuse(u, -EPERM, "has the setuid/setgid bit (mode %o) and this policy refuses them; allow setuid "
-                      "files or rebuild the image without them", perm & 07777);
+        return refuse(u, -EPERM,
+                      "has the setuid/setgid bit (mode %o) and this policy refuses them; allow setuid "
+                      "files or rebuild the image without them",
+                      perm & 07777);
     if ((type == AE_IFCHR || type == AE_IFBLK) && !p->allow_devices)
-        return refuse(u, -EPERM, "is a device node (%u:%u) and this policy refuses them; allow devices or rebuild the "
-                      "image without it", (unsigned)archive_entry_rdevmajor(e), (unsigned)archive_entry_rdevminor(e));
+        return refuse(u, -EPERM,
+                      "is a device node (%u:%u) and this policy refuses them; allow devices or rebuild the "
+                      "image without it",
+                      (unsigned)archive_entry_rdevmajor(e), (unsigned)archive_entry_rdevminor(e));
     *ret_size = 0;
     if (type != AE_IFREG || archive_entry_hardlink(e))
         return 0;
     if (size < 0)
         return refuse(u, -EBADMSG, "negative size; the archive is broken");
     if ((uint64_t)size > p->max_file_size)
-        return refuse(u, -EFBIG, "claims %ju bytes, over the %ju-byte limit for one file; the archive is hostile, or "
-                      "raise the limit", (uintmax_t)size, (uintmax_t)p->max_file_size);
+        return refuse(u, -EFBIG,
+                      "claims %ju bytes, over the %ju-byte limit for one file; the archive is hostile, or "
+                      "raise the limit",
+                      (uintmax_t)size, (uintmax_t)p->max_file_size);
     if ((uint64_t)size > p->max_total_size - u->total)
         return refuse(u, -EFBIG, "takes the layer over its %ju-byte limit; the archive is hostile, or raise the limit",
                       (uintmax_t)p->max_total_size);
@@ -859,8 +887,10 @@ static int unpack_entry(struct unpack *u, struct stream *s, struct archive_entry
     case AE_IFIFO:
         return make_node(u, e, pfd, base, S_IFIFO);
     default:
-        return refuse(u, -ENOTSUP, "has unsupported type %#o (sockets and the like cannot be unpacked); rebuild the "
-                      "layer without it", type);
+        return refuse(u, -ENOTSUP,
+                      "has unsupported type %#o (sockets and the like cannot be unpacked); rebuild the "
+                      "layer without it",
+                      type);
     }
 }
 

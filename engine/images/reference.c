@@ -155,7 +155,8 @@ int reference_parse(const char *s, struct reference *ret)
     const char *rest = buf;
     if (first_slash) {
         size_t n = (size_t)(first_slash - buf);
-        bool looks_like_domain = memchr(buf, '.', n) || memchr(buf, ':', n) || (n == 9 && !strncmp(buf, "localhost", 9));
+        bool looks_like_domain =
+            memchr(buf, '.', n) || memchr(buf, ':', n) || (n == 9 && !strncmp(buf, "localhost", 9));
         if (looks_like_domain) {
             if (!valid_domain(buf, n))
                 return invalid(NULL);

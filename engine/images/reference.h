@@ -12,9 +12,9 @@
 #define REF_DIGEST_MAX 136
 
 struct reference {
-    char domain[REF_NAME_MAX]; /* "docker.io", "127.0.0.1:5000" */
-    char path[REF_NAME_MAX];   /* "library/busybox" */
-    char tag[REF_TAG_MAX];     /* "" when none was given */
+    char domain[REF_NAME_MAX];   /* "docker.io", "127.0.0.1:5000" */
+    char path[REF_NAME_MAX];     /* "library/busybox" */
+    char tag[REF_TAG_MAX];       /* "" when none was given */
     char digest[REF_DIGEST_MAX]; /* "sha256:<64 hex>", "" when none */
 };
 

@@ -28,12 +28,12 @@ struct attach {
     char *id;
     bool want_stdin, want_stdout, want_stderr, stream, logs, tty;
     struct escape_matcher esc;
-    int afd;        /* the runtime's attach socket, -1 when not streaming */
-    int cfd;        /* upgrade: the client socket (MHD's); pipe mode: the pipe's write end */
-    int rfd;        /* pipe mode: the read end the response drains */
-    int conn_fd;    /* pipe mode: MHD's socket, watched for the client leaving */
+    int afd;     /* the runtime's attach socket, -1 when not streaming */
+    int cfd;     /* upgrade: the client socket (MHD's); pipe mode: the pipe's write end */
+    int rfd;     /* pipe mode: the read end the response drains */
+    int conn_fd; /* pipe mode: MHD's socket, watched for the client leaving */
     struct MHD_UpgradeResponseHandle *urh;
-    char *extra;    /* bytes MHD read past the request: early stdin */
+    char *extra; /* bytes MHD read past the request: early stdin */
     size_t extra_len;
     pthread_t thread;
     bool joinable;

@@ -20,8 +20,8 @@ struct logs_job {
     char *options;
     pthread_t thread;
     bool started;
-    int wfd;  /* the worker's end */
-    int rfd;  /* the response's end */
+    int wfd;     /* the worker's end */
+    int rfd;     /* the response's end */
     int conn_fd; /* borrowed from MHD */
     volatile int32_t stop;
 };
@@ -96,11 +96,11 @@ static int logs_options(struct request *req, char **ret)
     /* dockerd's timestamp errors come out of the backend as 500s. */
     if (event_time_parse(since, &since_ns, &set, &msg) < 0 || event_time_parse(until, &until_ns, &set, &msg) < 0)
         return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", msg ? msg : "invalid timestamp") < 0 ? -EIO
-                                                                                                          : 1;
-    json_auto_t *o = json_pack("{s:b, s:b, s:I, s:I, s:I, s:b, s:b}", "stdout", out, "stderr", err, "since",
-                               (json_int_t)since_ns, "until", (json_int_t)until_ns, "tail",
-                               (json_int_t)logs_tail_parse(tail), "timestamps", http_query_bool(req, "timestamps"),
-                               "follow", http_query_bool(req, "follow"));
+                                                                                                               : 1;
+    json_auto_t *o =
+        json_pack("{s:b, s:b, s:I, s:I, s:I, s:b, s:b}", "stdout", out, "stderr", err, "since", (json_int_t)since_ns,
+                  "until", (json_int_t)until_ns, "tail", (json_int_t)logs_tail_parse(tail), "timestamps",
+                  http_query_bool(req, "timestamps"), "follow", http_query_bool(req, "follow"));
     *ret = o ? json_dumps(o, JSON_COMPACT) : NULL;
     return *ret ? 0 : -ENOMEM;
 }

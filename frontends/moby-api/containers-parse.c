@@ -51,8 +51,8 @@ struct scan {
 /* Go's quoteChar: the offending byte as a Go rune literal. */
 static void quote_char(unsigned char c, char *buf, size_t cap)
 {
-    static const char esc[] = {['\a'] = 'a', ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n',
-                               ['\r'] = 'r', ['\t'] = 't', ['\v'] = 'v'};
+    static const char esc[] = {
+        ['\a'] = 'a', ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['\v'] = 'v'};
     if (c == '\'')
         snprintf(buf, cap, "'\\''");
     else if (c == '\\')
@@ -281,11 +281,11 @@ static const struct {
     const char *name;
     int sig;
 } signal_names[] = {
-    {"ABRT", 6},    {"ALRM", 14},  {"BUS", 7},    {"CHLD", 17},  {"CLD", 17},   {"CONT", 18},   {"FPE", 8},
-    {"HUP", 1},     {"ILL", 4},    {"INT", 2},    {"IO", 29},    {"IOT", 6},    {"KILL", 9},    {"PIPE", 13},
-    {"POLL", 29},   {"PROF", 27},  {"PWR", 30},   {"QUIT", 3},   {"SEGV", 11},  {"STKFLT", 16}, {"STOP", 19},
-    {"SYS", 31},    {"TERM", 15},  {"TRAP", 5},   {"TSTP", 20},  {"TTIN", 21},  {"TTOU", 22},   {"URG", 23},
-    {"USR1", 10},   {"USR2", 12},  {"VTALRM", 26}, {"WINCH", 28}, {"XCPU", 24},  {"XFSZ", 25},
+    {"ABRT", 6},  {"ALRM", 14}, {"BUS", 7},     {"CHLD", 17},  {"CLD", 17},  {"CONT", 18},   {"FPE", 8},
+    {"HUP", 1},   {"ILL", 4},   {"INT", 2},     {"IO", 29},    {"IOT", 6},   {"KILL", 9},    {"PIPE", 13},
+    {"POLL", 29}, {"PROF", 27}, {"PWR", 30},    {"QUIT", 3},   {"SEGV", 11}, {"STKFLT", 16}, {"STOP", 19},
+    {"SYS", 31},  {"TERM", 15}, {"TRAP", 5},    {"TSTP", 20},  {"TTIN", 21}, {"TTOU", 22},   {"URG", 23},
+    {"USR1", 10}, {"USR2", 12}, {"VTALRM", 26}, {"WINCH", 28}, {"XCPU", 24}, {"XFSZ", 25},
 };
 
 int container_signal_parse(const char *text, int *ret_sig)

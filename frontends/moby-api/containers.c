@@ -23,8 +23,8 @@
 
 static int not_implemented(struct request *req)
 {
-    return http_send_error(req, MHD_HTTP_NOT_IMPLEMENTED, "%s %s: not implemented: this pouchd has no container support",
-                           req->method, req->url);
+    return http_send_error(req, MHD_HTTP_NOT_IMPLEMENTED,
+                           "%s %s: not implemented: this pouchd has no container support", req->method, req->url);
 }
 
 static const char *id_of(struct request *req)
@@ -104,9 +104,13 @@ int handle_containers_create(struct request *req)
         cfg = json_object();
     }
     if (!json_is_object(cfg)) {
-        const char *kind = json_is_array(cfg) ? "array" : json_is_string(cfg) ? "string" : json_is_boolean(cfg) ? "bool" : "number";
+        const char *kind = json_is_array(cfg)     ? "array"
+                           : json_is_string(cfg)  ? "string"
+                           : json_is_boolean(cfg) ? "bool"
+                                                  : "number";
         return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                               "json: cannot unmarshal %s into Go value of type runconfig.ContainerConfigWrapper", kind);
+                               "json: cannot unmarshal %s into Go value of type runconfig.ContainerConfigWrapper",
+                               kind);
     }
     _cleanup_free_ char *text = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
     _cleanup_free_ char *name = http_query(req, "name");
@@ -261,9 +265,9 @@ int handle_containers_list(struct request *req)
         limit = 1; /* docker ps -l before the CLI sent limit */
     legacy_filter(req, filters, "before");
     legacy_filter(req, filters, "since");
-    json_auto_t *opts = json_pack("{s:b, s:I, s:b, s:O}", "all", http_query_bool(req, "all"), "limit",
-                                  (json_int_t)(limit < 0 ? 0 : limit), "size", http_query_bool(req, "size"),
-                                  "filters", filters);
+    json_auto_t *opts =
+        json_pack("{s:b, s:I, s:b, s:O}", "all", http_query_bool(req, "all"), "limit",
+                  (json_int_t)(limit < 0 ? 0 : limit), "size", http_query_bool(req, "size"), "filters", filters);
     _cleanup_free_ char *text = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
     if (!text)
         return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -389,7 +393,8 @@ static ssize_t read_wait(void *cls, uint64_t pos, char *buf, size_t max)
         }
         pthread_mutex_unlock(&w->lock);
         if (done)
-            return n > 0 ? (ssize_t)n : (w->body ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR);
+            return n > 0 ? (ssize_t)n
+                         : (w->body ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR);
         struct pollfd p[2] = {{.fd = w->done_fd, .events = POLLIN}, {.fd = w->conn_fd, .events = POLLRDHUP}};
         int r = poll(p, w->conn_fd >= 0 ? 2 : 1, -1);
         if (r < 0 && errno != EINTR)
@@ -454,7 +459,8 @@ int handle_containers_wait(struct request *req)
     }
     /* MHD sends the headers before it first calls read_wait, so the client
      * (docker run) can go on to start the container while we block. */
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, read_wait, w, waiter_unref_cb);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, read_wait, w, waiter_unref_cb);
     if (!resp) {
         waiter_unref(w);
         return -ENOMEM;

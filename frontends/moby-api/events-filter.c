@@ -18,9 +18,8 @@
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
 /* Keys dockerd's events filter knows (daemon/events/filter.go). */
-static const char *const filter_keys[] = {"config", "container", "daemon", "event",   "image",
-                                          "label",  "network",   "node",   "plugin",  "scope",
-                                          "secret", "service",   "type",   "volume"};
+static const char *const filter_keys[] = {"config", "container", "daemon", "event",  "image",   "label", "network",
+                                          "node",   "plugin",    "scope",  "secret", "service", "type",  "volume"};
 
 static int fail(char **ret_msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(char **ret_msg, const char *fmt, ...)
@@ -71,7 +70,8 @@ static bool fuzzy_match(const struct event_filter *f, const char *key, const cha
         return true;
     const char *prefix;
     json_t *b;
-    json_object_foreach(vals, prefix, b) {
+    json_object_foreach(vals, prefix, b)
+    {
         if (strncmp(source, prefix, strlen(prefix)) == 0)
             return true;
     }
@@ -92,7 +92,8 @@ static bool match_labels(const struct event_filter *f, const json_t *attrs)
         return false;
     const char *want;
     json_t *b;
-    json_object_foreach(vals, want, b) {
+    json_object_foreach(vals, want, b)
+    {
         const char *eq = strchr(want, '=');
         size_t klen = eq ? (size_t)(eq - want) : strlen(want);
         _cleanup_free_ char *k = strndup(want, klen);
@@ -116,8 +117,7 @@ static bool match_event(const struct event_filter *f, const char *action)
     return exact_match(f, "event", action);
 }
 
-static bool fuzzy_name(const struct event_filter *f, const char *key, const pouch_event *ev,
-                       const json_t *attrs)
+static bool fuzzy_name(const struct event_filter *f, const char *key, const pouch_event *ev, const json_t *attrs)
 {
     return fuzzy_match(f, key, ev->actor_id) || fuzzy_match(f, key, attr(attrs, "name"));
 }
@@ -306,7 +306,8 @@ static json_t *sorted_attributes(const json_t *attrs)
     size_t i = 0;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)attrs, k, v) {
+    json_object_foreach((json_t *)attrs, k, v)
+    {
         if (json_is_string(v) && i < n)
             keys[i++] = k;
     }

@@ -26,8 +26,8 @@ struct line {
 struct event_stream {
     struct event_stream *prev, *next; /* in srv->streams, under srv->lock */
     struct server *srv;
-    int conn_fd;  /* borrowed from MHD: watched for the client hanging up */
-    int wake_fd;  /* eventfd: a line was queued, or we are stopping */
+    int conn_fd; /* borrowed from MHD: watched for the client hanging up */
+    int wake_fd; /* eventfd: a line was queued, or we are stopping */
     uint64_t sub_id;
     bool subscribed;
 
@@ -215,8 +215,8 @@ static int parse_query(struct request *req, struct event_stream *s, bool *ret_an
         event_time_parse(until, &until_ns, &until_set, &msg) < 0)
         return http_send_error(req, MHD_HTTP_BAD_REQUEST, "%s", msg ? msg : "invalid timestamp");
     if (until_set && since_set && until_ns < since_ns)
-        return http_send_error(req, MHD_HTTP_BAD_REQUEST, "`since` time (%s) cannot be after `until` time (%s)",
-                               since, until);
+        return http_send_error(req, MHD_HTTP_BAD_REQUEST, "`since` time (%s) cannot be after `until` time (%s)", since,
+                               until);
     if (event_filter_parse(filters, &s->filter, &msg) < 0)
         return http_send_error(req, MHD_HTTP_BAD_REQUEST, "%s", msg ? msg : "invalid filters");
     s->since = since_set ? since_ns : INT64_MIN;
@@ -267,8 +267,8 @@ int handle_events(struct request *req)
         return http_send_errno(req, r);
     s->subscribed = true;
 
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, read_events, s,
-                                                                  stream_free);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, read_events, s, stream_free);
     if (!resp)
         return -ENOMEM;
     TAKE_PTR(s); /* the response owns it now, and frees it through stream_free */

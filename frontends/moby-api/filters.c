@@ -46,7 +46,8 @@ static json_t *field_values(json_t *val)
     if (json_is_object(val)) {
         const char *k;
         json_t *b;
-        json_object_foreach(val, k, b) {
+        json_object_foreach(val, k, b)
+        {
             if (!json_is_boolean(b))
                 return NULL;
             json_object_set(out, k, b);
@@ -56,7 +57,8 @@ static json_t *field_values(json_t *val)
     if (json_is_array(val)) {
         size_t i;
         json_t *s;
-        json_array_foreach(val, i, s) {
+        json_array_foreach(val, i, s)
+        {
             if (!json_is_string(s))
                 return NULL;
             json_object_set_new(out, json_string_value(s), json_true());
@@ -77,14 +79,16 @@ int filters_parse(const char *text, const char *const *keys, size_t n_keys, json
         json_error_t jerr;
         _cleanup_json_ json_t *root = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
         if (!root)
-            return fail(ret_msg, "invalid filters: %s (at character %d); expected JSON like {\"type\":{\"container\":true}}",
+            return fail(ret_msg,
+                        "invalid filters: %s (at character %d); expected JSON like {\"type\":{\"container\":true}}",
                         jerr.text, jerr.position);
         /* dockerd accepts null as "no filters". */
         if (!json_is_null(root) && !json_is_object(root))
             return fail(ret_msg, "invalid filters: expected a JSON object like {\"type\":{\"container\":true}}");
         const char *key;
         json_t *val;
-        json_object_foreach(root, key, val) {
+        json_object_foreach(root, key, val)
+        {
             if (!known_key(keys, n_keys, key))
                 return fail(ret_msg, "invalid filter '%s'", key);
             json_t *vals = field_values(val);
@@ -98,4 +102,3 @@ int filters_parse(const char *text, const char *const *keys, size_t n_keys, json
     *ret = TAKE_PTR(fields);
     return 0;
 }
-

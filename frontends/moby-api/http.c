@@ -288,8 +288,8 @@ static enum MHD_Result begin(struct request *req)
         const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > MOBY_API_BODY_MAX)
             return http_send_error(req, MHD_HTTP_CONTENT_TOO_LARGE,
-                                   "request body of %s bytes is larger than the %u bytes this endpoint accepts",
-                                   cl, MOBY_API_BODY_MAX) < 0
+                                   "request body of %s bytes is larger than the %u bytes this endpoint accepts", cl,
+                                   MOBY_API_BODY_MAX) < 0
                        ? MHD_NO
                        : MHD_YES;
     }
@@ -350,8 +350,8 @@ static int dispatch(struct request *req)
         return http_send_error(req, MHD_HTTP_NOT_FOUND, "page not found");
     case ROUTE_TOO_NEW:
         return http_send_error(req, MHD_HTTP_BAD_REQUEST,
-                               "client version %s is too new. Maximum supported API version is %s",
-                               req->route.version, MOBY_API_VERSION_MAX);
+                               "client version %s is too new. Maximum supported API version is %s", req->route.version,
+                               MOBY_API_VERSION_MAX);
     case ROUTE_TOO_OLD: {
         /* dockerd answers clients older than 1.24 in plain text: JSON errors
          * only exist from API 1.24 on. */
@@ -386,8 +386,7 @@ static int dispatch(struct request *req)
 }
 
 enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                const char *version, const char *upload_data, size_t *upload_data_size,
-                                void **con_cls)
+                                const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
     struct listener *lst = cls;
     struct request *req = *con_cls;

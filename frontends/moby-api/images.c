@@ -25,17 +25,17 @@ struct job {
     const pouch_host *host;
     pthread_t thread;
     bool started;
-    int fd;          /* the worker's end: read end for load/import, write end for save */
-    int client_fd;   /* save: the read end the response drains */
+    int fd;        /* the worker's end: read end for load/import, write end for save */
+    int client_fd; /* save: the read end the response drains */
     bool quiet;
-    json_t *args;    /* names (save) or options (import) */
+    json_t *args; /* names (save) or options (import) */
 
     pthread_mutex_t lock;
-    char *out;       /* JSON lines produced so far (load) */
+    char *out; /* JSON lines produced so far (load) */
     size_t out_len;
     int rc;
-    char *err;       /* the engine's message when rc < 0 */
-    char *result;    /* the engine's JSON result */
+    char *err;    /* the engine's message when rc < 0 */
+    char *result; /* the engine's JSON result */
 };
 
 static void append_line(struct job *j, json_t *msg)
@@ -93,9 +93,9 @@ static void on_load_progress(void *user, const char *text)
         human_size((double)cur, a, sizeof(a));
         human_size((double)total, b, sizeof(b));
         snprintf(progress, sizeof(progress), "[%s]  %s/%s", bar, a, b);
-        json_auto_t *out = json_pack("{s:s, s:{s:I, s:I}, s:s, s:O}", "status", "Loading layer", "progressDetail",
-                                     "current", cur, "total", total, "progress", progress, "id",
-                                     json_object_get(m, "id"));
+        json_auto_t *out =
+            json_pack("{s:s, s:{s:I, s:I}, s:s, s:O}", "status", "Loading layer", "progressDetail", "current", cur,
+                      "total", total, "progress", progress, "id", json_object_get(m, "id"));
         append_line(j, out);
     } else if (strcmp(kind, "loaded") == 0 || strcmp(kind, "loaded-id") == 0) {
         char line[1400];
@@ -119,11 +119,10 @@ static void *job_main(void *arg)
     switch (j->kind) {
     case JOB_LOAD:
         rc = POUCH_ENGINE_HAS(e, image_load) && e->image_load ? e->image_load(h, j->fd, on_load_progress, j, &result)
-                                                               : -ENOTSUP;
+                                                              : -ENOTSUP;
         break;
     case JOB_IMPORT:
-        rc = POUCH_ENGINE_HAS(e, image_import) && e->image_import ? e->image_import(h, j->fd, args, &result)
-                                                                   : -ENOTSUP;
+        rc = POUCH_ENGINE_HAS(e, image_import) && e->image_import ? e->image_import(h, j->fd, args, &result) : -ENOTSUP;
         break;
     default:
         rc = POUCH_ENGINE_HAS(e, image_save) && e->image_save ? e->image_save(h, args, j->fd) : -ENOTSUP;
@@ -261,9 +260,9 @@ int handle_images_create(struct request *req)
         _cleanup_free_ char *repo = http_query(req, "repo");
         _cleanup_free_ char *tag = http_query(req, "tag");
         _cleanup_free_ char *message = http_query(req, "message");
-        json_t *opts = json_pack("{s:s, s:s, s:s, s:o, s:s}", "repo", repo ? repo : "", "tag", tag ? tag : "",
-                                 "message", message ? message : "", "changes", http_query_all(req, "changes"),
-                                 "source", "-");
+        json_t *opts =
+            json_pack("{s:s, s:s, s:s, s:o, s:s}", "repo", repo ? repo : "", "tag", tag ? tag : "", "message",
+                      message ? message : "", "changes", http_query_all(req, "changes"), "source", "-");
         int r = job_start(req, JOB_IMPORT, opts, false, &req->body_fd);
         return r < 0 ? http_send_error(req, 500, "image import: cannot start: %s", strerror(-r)) : 0;
     }
@@ -331,7 +330,8 @@ static int save(struct request *req, json_t *names)
     r = job_start(req, JOB_SAVE, names, false, &client_fd);
     if (r < 0)
         return http_send_error(req, 500, "image save: cannot start: %s", strerror(-r));
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, read_pipe, req->job, NULL);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, read_pipe, req->job, NULL);
     if (!resp)
         return -ENOMEM;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-tar");
@@ -476,8 +476,8 @@ int handle_system_df(struct request *req)
         return http_send_errno(req, r);
     json_auto_t *images = json_loads(out, 0, NULL);
     h->free(out);
-    json_auto_t *df = json_pack("{s:O, s:O, s:[], s:[], s:n, s:i}", "LayersSize", json_object_get(images, "LayersSize"),
-                                "Images", json_object_get(images, "Images"), "Containers", "Volumes", "BuildCache",
-                                "BuilderSize", 0);
+    json_auto_t *df =
+        json_pack("{s:O, s:O, s:[], s:[], s:n, s:i}", "LayersSize", json_object_get(images, "LayersSize"), "Images",
+                  json_object_get(images, "Images"), "Containers", "Volumes", "BuildCache", "BuilderSize", 0);
     return df ? http_send_json(req, MHD_HTTP_OK, df) : http_send_error(req, 500, "out of memory");
 }

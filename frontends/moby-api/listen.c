@@ -120,8 +120,8 @@ static int open_unix(struct server *srv, struct listener *l)
             return h->error(h, -EEXIST, "listen %s: %s exists and is not a socket; move it away or pick another path",
                             l->spec.uri, path);
         if (socket_in_use(path))
-            return h->error(h, -EADDRINUSE, "listen %s: another daemon is serving on %s; stop it first",
-                            l->spec.uri, path);
+            return h->error(h, -EADDRINUSE, "listen %s: another daemon is serving on %s; stop it first", l->spec.uri,
+                            path);
         if (unlink(path) < 0 && errno != ENOENT)
             return h->error(h, -errno, "listen %s: removing the stale socket: %s", l->spec.uri, strerror(errno));
     }
@@ -156,8 +156,8 @@ static int open_unix(struct server *srv, struct listener *l)
         if (chown(path, (uid_t)-1, res->gr_gid) < 0)
             h->log(h, POUCH_LOG_WARN, "listen %s: chown to group %s: %s", l->spec.uri, group, strerror(errno));
     } else if (srv->socket_group && *group) {
-        h->log(h, POUCH_LOG_WARN, "listen %s: group %s does not exist; the socket stays owned by group %u",
-               l->spec.uri, group, (unsigned)getgid());
+        h->log(h, POUCH_LOG_WARN, "listen %s: group %s does not exist; the socket stays owned by group %u", l->spec.uri,
+               group, (unsigned)getgid());
     }
     if (listen(fd, 1024) < 0)
         return h->error(h, -errno, "listen %s: listen: %s", l->spec.uri, strerror(errno));

@@ -74,9 +74,9 @@ struct request {
     bool responded;
     unsigned status;
     /* ROUTE_STREAM routes */
-    int phase;        /* 0 before the body, 1 after it */
-    int body_fd;      /* where body chunks go (a pipe), -1 when none */
-    void *job;        /* the handler's own state */
+    int phase;                             /* 0 before the body, 1 after it */
+    int body_fd;                           /* where body chunks go (a pipe), -1 when none */
+    void *job;                             /* the handler's own state */
     void (*job_free)(struct request *req); /* called once the request is over */
 };
 
@@ -89,15 +89,12 @@ void listener_remove_socket(struct listener *l);
 extern const struct route moby_routes[];
 extern const size_t moby_routes_n;
 enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                const char *version, const char *upload_data, size_t *upload_data_size,
-                                void **con_cls);
-void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                       enum MHD_RequestTerminationCode toe);
+                                const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
+void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe);
 void http_common_headers(struct MHD_Response *resp);
 int http_queue(struct request *req, unsigned status, struct MHD_Response *resp);
 int http_send_json(struct request *req, unsigned status, const json_t *body);
-int http_send_error(struct request *req, unsigned status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int http_send_error(struct request *req, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int http_send_errno(struct request *req, int err);
 unsigned http_status_for_errno(int err);
 /* First value of query parameter key, percent-decoded (NULL when absent).

@@ -80,11 +80,13 @@ static int load_daemon_config(struct server *srv)
     bool any_tls = false;
     size_t i;
     json_t *v;
-    json_array_foreach(hosts, i, v) {
+    json_array_foreach(hosts, i, v)
+    {
         struct listener *l = &srv->listeners[srv->n_listeners];
         _cleanup_free_ char *msg = NULL;
         if (!json_is_string(v))
-            return h->error(h, -EINVAL, "moby-api: hosts[%zu] is not a string; write it like \"unix:///run/pouchd.sock\"", i);
+            return h->error(h, -EINVAL,
+                            "moby-api: hosts[%zu] is not a string; write it like \"unix:///run/pouchd.sock\"", i);
         if (listen_spec_parse(json_string_value(v), srv->tls, &l->spec, &msg) < 0)
             return h->error(h, -EINVAL, "moby-api: %s", msg ? msg : "bad host");
         for (size_t k = 0; k < srv->n_listeners; k++)
@@ -119,16 +121,18 @@ static int load_plugin_config(struct server *srv)
         return h->error(h, -EINVAL, "moby-api: its configuration section is not a JSON object (%s)", jerr.text);
     const char *key;
     json_t *v;
-    json_object_foreach(cfg, key, v) {
+    json_object_foreach(cfg, key, v)
+    {
         if (strcmp(key, "socket-group") == 0 && json_is_string(v)) {
             free(srv->socket_group);
             srv->socket_group = strdup(json_string_value(v));
             if (!srv->socket_group)
                 return -ENOMEM;
         } else {
-            return h->error(h, -EINVAL,
-                            "moby-api: unknown or mistyped setting '%s'; the one known key is \"socket-group\" (a group name)",
-                            key);
+            return h->error(
+                h, -EINVAL,
+                "moby-api: unknown or mistyped setting '%s'; the one known key is \"socket-group\" (a group name)",
+                key);
         }
     }
     return 0;
@@ -188,16 +192,12 @@ static int start_daemon(struct server *srv, struct listener *l)
             tls_opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->tls_ca};
         tls_opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     }
-    l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, http_on_request, l,
-                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)h,
-                              MHD_OPTION_LISTEN_SOCKET, l->fd,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-                              MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
-                              MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, l,
-                              MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
-                              MHD_OPTION_ARRAY, tls_opts,
-                              MHD_OPTION_END);
+    l->mhd =
+        MHD_start_daemon(flags, 0, NULL, NULL, http_on_request, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)h,
+                         MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                         MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+                         MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, l, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped,
+                         NULL, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!l->mhd)
         return h->error(h, -EIO,
                         "listen %s: libmicrohttpd could not start serving%s; run pouchd with --debug for its reason",

@@ -99,8 +99,7 @@ static size_t seg_len(const char *s)
     return strcspn(s, "/");
 }
 
-static bool add_param(struct route_params *p, const char *name, size_t name_len, const char *val,
-                      size_t val_len)
+static bool add_param(struct route_params *p, const char *name, size_t name_len, const char *val, size_t val_len)
 {
     if (p->n >= ROUTE_MAX_PARAMS)
         return false;
@@ -154,8 +153,7 @@ static bool match(const char *pat, const char *path, struct route_params *p)
     return *pat == '\0' && *path == '\0';
 }
 
-void router_resolve(const struct route *table, size_t n, const char *method, const char *url,
-                    struct route_result *ret)
+void router_resolve(const struct route *table, size_t n, const char *method, const char *url, struct route_result *ret)
 {
     memset(ret, 0, sizeof(*ret));
     const char *path;

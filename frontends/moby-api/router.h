@@ -42,9 +42,9 @@ struct route_params {
 
 enum route_status {
     ROUTE_OK = 0,
-    ROUTE_NOT_FOUND,     /* unknown path, or the method is not served there */
-    ROUTE_TOO_NEW,       /* versioned path above MOBY_API_VERSION_MAX */
-    ROUTE_TOO_OLD,       /* versioned path below MOBY_API_VERSION_MIN */
+    ROUTE_NOT_FOUND, /* unknown path, or the method is not served there */
+    ROUTE_TOO_NEW,   /* versioned path above MOBY_API_VERSION_MAX */
+    ROUTE_TOO_OLD,   /* versioned path below MOBY_API_VERSION_MIN */
 };
 
 struct route_result {
@@ -68,8 +68,7 @@ bool router_split_version(const char *url, char *version, size_t cap, const char
 int url_decode(const char *src, size_t len, char *dst, size_t cap);
 
 /* Resolve method + raw (still percent-encoded) path against table. */
-void router_resolve(const struct route *table, size_t n, const char *method, const char *url,
-                    struct route_result *ret);
+void router_resolve(const struct route *table, size_t n, const char *method, const char *url, struct route_result *ret);
 
 /* Value of path parameter name, or NULL. */
 const char *route_param(const struct route_params *p, const char *name);

@@ -61,9 +61,9 @@ static const char *goarch(const char *machine)
 {
     static const struct {
         const char *uname, *go;
-    } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i386", "386"}, {"i686", "386"},
-               {"armv7l", "arm"},   {"armv6l", "arm"},    {"ppc64le", "ppc64le"}, {"s390x", "s390x"},
-               {"riscv64", "riscv64"}};
+    } map[] = {{"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i386", "386"},
+               {"i686", "386"},        {"armv7l", "arm"},    {"armv6l", "arm"},
+               {"ppc64le", "ppc64le"}, {"s390x", "s390x"},   {"riscv64", "riscv64"}};
     for (size_t i = 0; i < ARRAY_SIZE(map); i++)
         if (strcmp(map[i].uname, machine) == 0)
             return map[i].go;
@@ -77,7 +77,8 @@ static json_t *string_details(const json_t *details)
     json_t *out = json_object();
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)details, k, v) {
+    json_object_foreach((json_t *)details, k, v)
+    {
         if (json_is_string(v)) {
             json_object_set(out, k, v);
         } else {
@@ -103,17 +104,18 @@ int handle_version(struct request *req)
     const char *compiler = str(e, "Compiler", str(e, "GoVersion", "n/a"));
 
     _cleanup_json_ json_t *components = json_array();
-    json_array_append_new(components,
-                          json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "Name", "Engine",
-                                    "Version", version, "Details", "ApiVersion", MOBY_API_VERSION_MAX, "Arch", arch,
-                                    "BuildTime", build, "Experimental", "false", "GitCommit", commit, "GoVersion",
-                                    compiler, "KernelVersion", kernel, "MinAPIVersion", MOBY_API_VERSION_MIN, "Os", os));
+    json_array_append_new(components, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "Name",
+                                                "Engine", "Version", version, "Details", "ApiVersion",
+                                                MOBY_API_VERSION_MAX, "Arch", arch, "BuildTime", build, "Experimental",
+                                                "false", "GitCommit", commit, "GoVersion", compiler, "KernelVersion",
+                                                kernel, "MinAPIVersion", MOBY_API_VERSION_MIN, "Os", os));
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(e, "Components"), i, c) {
-        json_array_append_new(components, json_pack("{s:s, s:s, s:o}", "Name", str(c, "Name", ""), "Version",
-                                                     str(c, "Version", ""), "Details",
-                                                     string_details(json_object_get(c, "Details"))));
+    json_array_foreach(json_object_get(e, "Components"), i, c)
+    {
+        json_array_append_new(components,
+                              json_pack("{s:s, s:s, s:o}", "Name", str(c, "Name", ""), "Version", str(c, "Version", ""),
+                                        "Details", string_details(json_object_get(c, "Details"))));
     }
     _cleanup_json_ json_t *out =
         json_pack("{s:{s:s}, s:O, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Platform", "Name", "pouch",
@@ -169,8 +171,9 @@ static void add_cgroup_caps(json_t *o, bool v2)
         json_object_set_new(o, caps[i].key, json_boolean(on));
     }
     if (v2) /* swap accounting on v2 shows as memory.swap.max below the root */
-        json_object_set_new(o, "SwapLimit", json_boolean(v2_controller("memory") &&
-                                                          file_exists("/sys/fs/cgroup/init.scope/memory.swap.max")));
+        json_object_set_new(
+            o, "SwapLimit",
+            json_boolean(v2_controller("memory") && file_exists("/sys/fs/cgroup/init.scope/memory.swap.max")));
 }
 
 static const char *backing_fs(const char *path)
@@ -178,7 +181,7 @@ static const char *backing_fs(const char *path)
     static const struct {
         long magic;
         const char *name;
-    } fs[] = {{0xEF53, "extfs"},     {0x58465342, "xfs"},      {0x9123683E, "btrfs"},
+    } fs[] = {{0xEF53, "extfs"},     {0x58465342, "xfs"},       {0x9123683E, "btrfs"},
               {0x01021994, "tmpfs"}, {0x794c7630, "overlayfs"}, {0x2fc12fc1, "zfs"}};
     struct statfs s;
     if (!path || statfs(path, &s) < 0)
@@ -213,7 +216,8 @@ static json_t *plugin_names(const json_t *plugins, const char *kind)
     json_t *out = json_array();
     size_t i;
     json_t *p;
-    json_array_foreach((json_t *)plugins, i, p) {
+    json_array_foreach((json_t *)plugins, i, p)
+    {
         if (strcmp(str(p, "Kind", ""), kind) == 0)
             json_array_append_new(out, json_string(str(p, "Name", "")));
     }
@@ -246,10 +250,11 @@ static json_t *warnings(struct server *srv, const json_t *engine_warnings)
         if (l->spec.kind != LISTEN_TCP || l->tls)
             continue;
         char *msg = NULL;
-        if (asprintf(&msg, "WARNING: API is accessible on http://%s:%s without encryption.\n"
-                           "         Access to the remote API is equivalent to root access on the host. Refer\n"
-                           "         to the 'Docker daemon attack surface' section in the documentation for\n"
-                           "         more information: https://docs.docker.com/go/attack-surface/",
+        if (asprintf(&msg,
+                     "WARNING: API is accessible on http://%s:%s without encryption.\n"
+                     "         Access to the remote API is equivalent to root access on the host. Refer\n"
+                     "         to the 'Docker daemon attack surface' section in the documentation for\n"
+                     "         more information: https://docs.docker.com/go/attack-surface/",
                      l->spec.host[0] ? l->spec.host : "0.0.0.0", l->spec.port) >= 0)
             json_array_append_new(w, json_string(msg));
         free(msg);
@@ -270,10 +275,12 @@ static json_t *build_info(struct server *srv, const json_t *e)
     _cleanup_json_ json_t *runtime_list = plugin_names(plugins, "runtime");
     size_t i;
     json_t *rt;
-    json_array_foreach(runtime_list, i, rt) {
+    json_array_foreach(runtime_list, i, rt)
+    {
         json_object_set_new(runtimes, json_string_value(rt), json_pack("{s:s}", "path", "pouch-shim"));
     }
-    const char *default_runtime = json_array_size(runtime_list) ? json_string_value(json_array_get(runtime_list, 0)) : "";
+    const char *default_runtime =
+        json_array_size(runtime_list) ? json_string_value(json_array_get(runtime_list, 0)) : "";
     char now[64];
     rfc3339nano_now(now, sizeof(now));
     const char *data_root = str(e, "DataRoot", "");
@@ -287,9 +294,10 @@ static json_t *build_info(struct server *srv, const json_t *e)
     json_object_set_new(o, "Images", json_integer(json_integer_value(json_object_get(e, "Images"))));
     json_object_set_new(o, "Driver", json_string("overlay2"));
     json_object_set_new(o, "DriverStatus", json_pack("[[s,s]]", "Backing Filesystem", backing_fs(data_root)));
-    json_object_set_new(o, "Plugins", json_pack("{s:o, s:o, s:n, s:o}", "Volume", plugin_names(plugins, "volume"),
-                                                "Network", plugin_names(plugins, "network"), "Authorization", "Log",
-                                                plugin_names(plugins, "log")));
+    json_object_set_new(o, "Plugins",
+                        json_pack("{s:o, s:o, s:n, s:o}", "Volume", plugin_names(plugins, "volume"), "Network",
+                                  plugin_names(plugins, "network"), "Authorization", "Log",
+                                  plugin_names(plugins, "log")));
     add_cgroup_caps(o, v2);
     json_object_set_new(o, "IPv4Forwarding", json_boolean(sysctl_is_one("/proc/sys/net/ipv4/ip_forward")));
     json_object_set_new(o, "BridgeNfIptables",
@@ -327,9 +335,9 @@ static json_t *build_info(struct server *srv, const json_t *e)
     json_object_set_new(o, "ServerVersion", json_string(str(e, "ServerVersion", MOBY_API_PLUGIN_VERSION)));
     json_object_set_new(o, "Runtimes", json_incref(runtimes));
     json_object_set_new(o, "DefaultRuntime", json_string(default_runtime));
-    json_object_set_new(o, "Swarm", json_pack("{s:s, s:s, s:s, s:b, s:s, s:n}", "NodeID", "", "NodeAddr", "",
-                                              "LocalNodeState", "inactive", "ControlAvailable", 0, "Error", "",
-                                              "RemoteManagers"));
+    json_object_set_new(o, "Swarm",
+                        json_pack("{s:s, s:s, s:s, s:b, s:s, s:n}", "NodeID", "", "NodeAddr", "", "LocalNodeState",
+                                  "inactive", "ControlAvailable", 0, "Error", "", "RemoteManagers"));
     /* Containers outlive pouchd by design (DESIGN.md: live restore). */
     json_object_set_new(o, "LiveRestoreEnabled", json_true());
     json_object_set_new(o, "Isolation", json_string(""));

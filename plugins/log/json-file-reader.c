@@ -46,10 +46,10 @@ struct reader {
     int out_fd;
     const volatile int32_t *stop;
     struct read_opts o;
-    char *line;       /* bytes of an unfinished line */
+    char *line; /* bytes of an unfinished line */
     size_t line_len, line_cap;
-    bool overlong;    /* dropping an over-long line up to its '\n' */
-    char *dec;        /* decoded message */
+    bool overlong; /* dropping an over-long line up to its '\n' */
+    char *dec;     /* decoded message */
     size_t dec_cap;
     char *frame;
     size_t frame_cap;
@@ -169,8 +169,7 @@ static int emit_line(struct reader *r, const char *line, size_t len)
         return -ENOMEM;
     if (json_line_parse(line, len, r->dec, &e) < 0)
         return GO_ON; /* corrupt: skipped, as the rest of the log is still worth reading */
-    if ((e.stream == POUCH_LOG_STDOUT && !r->o.out) || (e.stream == POUCH_LOG_STDERR && !r->o.err) ||
-        e.stream == 0)
+    if ((e.stream == POUCH_LOG_STDOUT && !r->o.out) || (e.stream == POUCH_LOG_STDERR && !r->o.err) || e.stream == 0)
         return GO_ON;
     /* Both bounds inclusive, as dockerd's Before/After tests. */
     if (r->o.since > 0 && e.time_nano < r->o.since)
@@ -508,8 +507,9 @@ static int watch_dir(const char *path)
         return -errno;
     /* A directory watch reports writes to the files in it as well as the
      * renames and creations of rotation and the .closed marker. */
-    if (inotify_add_watch(fd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                                       IN_CLOSE_WRITE | IN_ATTRIB) < 0) {
+    if (inotify_add_watch(fd, dir,
+                          IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE |
+                              IN_ATTRIB) < 0) {
         int err = -errno;
         close(fd);
         return err;
@@ -592,8 +592,7 @@ static int follow(struct reader *r, int fd, off_t off)
 
 /* Where reading starts for tail: segment *ret_first at offset *ret_start.
  * last_end is where the newest segment's complete lines end. */
-static int find_start(struct reader *r, const struct segments *s, off_t last_end, size_t *ret_first,
-                      off_t *ret_start)
+static int find_start(struct reader *r, const struct segments *s, off_t last_end, size_t *ret_first, off_t *ret_start)
 {
     int64_t need = r->o.tail;
 
@@ -675,8 +674,7 @@ static int read_log(struct reader *r)
     return follow(r, s.n ? TAKE_FD(s.v[s.n - 1].fd) : -1, s.n ? off : 0);
 }
 
-int32_t jf_read(void *state, const char *path, const char *options_json, int32_t out_fd,
-                const volatile int32_t *stop)
+int32_t jf_read(void *state, const char *path, const char *options_json, int32_t out_fd, const volatile int32_t *stop)
 {
     const pouch_host *host = state ? state : jf_host();
     struct reader r = {.host = host, .path = path, .out_fd = out_fd, .stop = stop};

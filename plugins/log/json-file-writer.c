@@ -28,8 +28,8 @@ struct jf_writer {
     char *path;
     int64_t max_size; /* -1: never rotate */
     int max_file;
-    int64_t size;        /* bytes in the current file, as dockerd counts */
-    int64_t retry_at;    /* after a failed rotation, next size to try again at */
+    int64_t size;     /* bytes in the current file, as dockerd counts */
+    int64_t retry_at; /* after a failed rotation, next size to try again at */
     char *buf;
     size_t buf_cap;
 };
@@ -86,8 +86,7 @@ static int parse_size(const char *s, int64_t *ret)
                 return jf_report(NULL, -EINVAL, "invalid suffix: '%s'", sfx);
             for (const char *q = units; q <= u; q++)
                 mul *= 1000;
-            if ((sl == 2 && (sfx[1] | 0x20) != 'b') ||
-                (sl == 3 && ((sfx[1] | 0x20) != 'i' || (sfx[2] | 0x20) != 'b')))
+            if ((sl == 2 && (sfx[1] | 0x20) != 'b') || (sl == 3 && ((sfx[1] | 0x20) != 'i' || (sfx[2] | 0x20) != 'b')))
                 return jf_report(NULL, -EINVAL, "invalid suffix: '%s'", sfx);
         }
     }
@@ -133,7 +132,8 @@ static int parse_opts(const char *opts_json, struct jf_opts *ret)
     const char *key;
     json_t *v;
     int r = 0;
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         char val[256];
         if (strcmp(key, "labels") == 0 || strcmp(key, "labels-regex") == 0 || strcmp(key, "env") == 0 ||
             strcmp(key, "env-regex") == 0 || strcmp(key, "tag") == 0)

@@ -20,7 +20,6 @@ int32_t jf_writer_write(void *writer, int32_t stream, int64_t time_nano, const c
                         int32_t partial);
 void jf_writer_close(void *writer);
 
-int32_t jf_read(void *state, const char *path, const char *options_json, int32_t out_fd,
-                const volatile int32_t *stop);
+int32_t jf_read(void *state, const char *path, const char *options_json, int32_t out_fd, const volatile int32_t *stop);
 
 #endif

@@ -108,8 +108,7 @@ static char *put_string(char *o, const unsigned char *s, size_t len, bool newlin
     return o;
 }
 
-size_t json_line_encode(char *out, const char *data, size_t len, int newline, const char *stream,
-                        int64_t time_nano)
+size_t json_line_encode(char *out, const char *data, size_t len, int newline, const char *stream, int64_t time_nano)
 {
     char ts[LOG_TIME_MAX];
     char *o = out;
@@ -216,12 +215,26 @@ static int parse_string(struct cursor *c, char *out, size_t *ret_len)
         c->p += 2;
         unsigned cp;
         switch (e) {
-        case '"': case '\\': case '/': cp = (unsigned char)e; break;
-        case 'b': cp = '\b'; break;
-        case 'f': cp = '\f'; break;
-        case 'n': cp = '\n'; break;
-        case 'r': cp = '\r'; break;
-        case 't': cp = '\t'; break;
+        case '"':
+        case '\\':
+        case '/':
+            cp = (unsigned char)e;
+            break;
+        case 'b':
+            cp = '\b';
+            break;
+        case 'f':
+            cp = '\f';
+            break;
+        case 'n':
+            cp = '\n';
+            break;
+        case 'r':
+            cp = '\r';
+            break;
+        case 't':
+            cp = '\t';
+            break;
         case 'u':
             if (c->end - c->p < 4 || hex4(c->p, &cp) < 0)
                 return -EINVAL;

@@ -9,7 +9,7 @@
 
 /* Bytes json_line_encode may need for a message of len bytes: every input
  * byte expands to at most 6 ("\u00XX", "\ufffd"), plus the fixed parts. */
-#define JSON_LINE_BOUND(len) ((size_t)(len) * 6 + 128)
+#define JSON_LINE_BOUND(len) ((size_t)(len)*6 + 128)
 
 /* Write the line for message data[0..len) from stream ("stdout"/"stderr")
  * at time_nano into out (JSON_LINE_BOUND(len) bytes), ending in '\n'. With
@@ -17,14 +17,13 @@
  * (a partial line). Escaping is dockerd's: <, >, & as \u003c.., control
  * bytes as \u00XX except \n and \r, U+2028/2029 escaped, each invalid UTF-8
  * byte as \ufffd. Returns the number of bytes written. */
-size_t json_line_encode(char *out, const char *data, size_t len, int newline, const char *stream,
-                        int64_t time_nano);
+size_t json_line_encode(char *out, const char *data, size_t len, int newline, const char *stream, int64_t time_nano);
 
 /* A parsed line. log points into the caller's buffer. */
 struct json_line {
     const char *log;
     size_t log_len;
-    int stream;        /* POUCH_LOG_STDOUT, POUCH_LOG_STDERR, or 0 if unknown */
+    int stream; /* POUCH_LOG_STDOUT, POUCH_LOG_STDERR, or 0 if unknown */
     int64_t time_nano;
 };
 

@@ -55,8 +55,8 @@ size_t log_time_format(char *buf, int64_t time_nano, int fixed)
     unsigned mo, d;
     civil_from_days(days, &y, &mo, &d);
 
-    int n = snprintf(buf, LOG_TIME_MAX, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, mo, d,
-                     (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+    int n = snprintf(buf, LOG_TIME_MAX, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, mo, d, (int)(sod / 3600),
+                     (int)(sod / 60 % 60), (int)(sod % 60));
     if (n < 0 || n >= LOG_TIME_MAX - 12)
         return 0;
     if (fixed || nsec != 0) {
@@ -94,8 +94,8 @@ int log_time_parse(const char *s, size_t len, int64_t *ret_nano)
 
     if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
         return -EINVAL;
-    if (digits(s, 4, &y) < 0 || digits(s + 5, 2, &mo) < 0 || digits(s + 8, 2, &d) < 0 ||
-        digits(s + 11, 2, &h) < 0 || digits(s + 14, 2, &mi) < 0 || digits(s + 17, 2, &sec) < 0)
+    if (digits(s, 4, &y) < 0 || digits(s + 5, 2, &mo) < 0 || digits(s + 8, 2, &d) < 0 || digits(s + 11, 2, &h) < 0 ||
+        digits(s + 14, 2, &mi) < 0 || digits(s + 17, 2, &sec) < 0)
         return -EINVAL;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
         return -EINVAL;

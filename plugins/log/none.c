@@ -18,8 +18,8 @@ static int32_t none_writer_open(const char *path, const char *opts_json, void **
     return 0;
 }
 
-static int32_t none_writer_write(void *writer, int32_t stream, int64_t time_nano, const char *data,
-                                 uint32_t len, int32_t partial)
+static int32_t none_writer_write(void *writer, int32_t stream, int64_t time_nano, const char *data, uint32_t len,
+                                 int32_t partial)
 {
     return 0;
 }

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 static const char *const v1_controllers[] = {
-    "memory", "cpu", "cpuacct", "cpuset", "pids", "blkio", "devices", "freezer",
-    "net_cls", "net_prio", "perf_event", "hugetlb", "systemd",
+    "memory",  "cpu",     "cpuacct",  "cpuset",     "pids",    "blkio",   "devices",
+    "freezer", "net_cls", "net_prio", "perf_event", "hugetlb", "systemd",
 };
 
 static const char *dir_of(cgroup *cg, const char *name)
@@ -95,8 +95,8 @@ static int wr(cgroup *cg, const char *ctrl, const char *file, const char *val, r
 {
     const char *dir = dir_of(cg, ctrl);
     if (!dir)
-        return rns_err(e, -ENOTSUP, "cgroup v1: the %s controller is not mounted under %s, cannot set %s",
-                       ctrl, cg->root, file);
+        return rns_err(e, -ENOTSUP, "cgroup v1: the %s controller is not mounted under %s, cannot set %s", ctrl,
+                       cg->root, file);
     return rns_write_file_at(dir, file, val, e);
 }
 
@@ -121,8 +121,7 @@ static int apply_memory(cgroup *cg, const spec_resources *res, rns_error *e)
     if (res->has_mem_limit && res->mem_limit != 0)
         r = wr_i(cg, "memory", "memory.limit_in_bytes", res->mem_limit, e);
     /* Without swap accounting the file is absent; dockerd drops the limit then too. */
-    if (r >= 0 && res->has_mem_swap && res->mem_swap != 0 &&
-        has_file(cg, "memory", "memory.memsw.limit_in_bytes"))
+    if (r >= 0 && res->has_mem_swap && res->mem_swap != 0 && has_file(cg, "memory", "memory.memsw.limit_in_bytes"))
         r = wr_i(cg, "memory", "memory.memsw.limit_in_bytes", res->mem_swap, e);
     if (r >= 0 && res->has_mem_reservation && res->mem_reservation != 0)
         r = wr_i(cg, "memory", "memory.soft_limit_in_bytes", res->mem_reservation, e);

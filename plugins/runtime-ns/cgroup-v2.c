@@ -91,8 +91,8 @@ static int apply_memory(cgroup *cg, const spec_resources *res, rns_error *e)
         else if (res->has_mem_limit && res->mem_limit > 0 && res->mem_swap >= res->mem_limit)
             r = wr_i(cg, "memory.swap.max", res->mem_swap - res->mem_limit, e);
         else
-            r = rns_err(e, -EINVAL, "memory+swap limit %lld is below the memory limit %lld",
-                        (long long)res->mem_swap, (long long)res->mem_limit);
+            r = rns_err(e, -EINVAL, "memory+swap limit %lld is below the memory limit %lld", (long long)res->mem_swap,
+                        (long long)res->mem_limit);
     }
     if (r >= 0 && res->has_mem_reservation && res->mem_reservation != 0)
         r = wr_i(cg, "memory.low", res->mem_reservation, e);

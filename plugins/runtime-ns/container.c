@@ -167,8 +167,7 @@ static int apply_user_and_caps(const spec *s, rns_error *e)
         return rns_err(e, -errno, "capset: %s (are effective/inheritable capabilities a subset of permitted?)",
                        strerror(errno));
     for (int cap = 0; cap < 64; cap++)
-        if ((s->cap_ambient & (1ULL << cap)) &&
-            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+        if ((s->cap_ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
             return rns_err(e, -errno, "raise ambient capability %d: %s", cap, strerror(errno));
     if (s->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return rns_err(e, -errno, "prctl no_new_privs: %s", strerror(errno));
@@ -244,8 +243,10 @@ static int child_setup(container_ctx *c, char *exe, size_t exe_len, rns_error *e
         for (size_t i = 0; i < s->n_namespaces; i++)
             own_uts |= s->namespaces[i].type == CLONE_NEWUTS && !s->namespaces[i].path;
         if (!own_uts)
-            return rns_err(e, -EINVAL, "config.json sets hostname %s but the container shares the host's UTS "
-                                       "namespace; set it only with a private UTS namespace", s->hostname);
+            return rns_err(e, -EINVAL,
+                           "config.json sets hostname %s but the container shares the host's UTS "
+                           "namespace; set it only with a private UTS namespace",
+                           s->hostname);
         if (sethostname(s->hostname, strlen(s->hostname)) < 0)
             return rns_err(e, -errno, "sethostname %s: %s", s->hostname, strerror(errno));
     }

@@ -14,19 +14,19 @@
 #define SYNC_START 'S'        /* shim → child: exec now */
 
 typedef struct sync_msg {
-    int32_t err;    /* 0: ready; else negative errno of the failure */
+    int32_t err; /* 0: ready; else negative errno of the failure */
     int32_t pad;
     char msg[1016]; /* the error, as a user should read it */
 } sync_msg;
 
 typedef struct container_ctx {
     const spec *s;
-    int sync_fd;          /* child's end of the sync socketpair */
-    int stdio[3];         /* fds for 0/1/2 when no tty */
+    int sync_fd;           /* child's end of the sync socketpair */
+    int stdio[3];          /* fds for 0/1/2 when no tty */
     const char *pty_slave; /* tty: path of the pty slave (host /dev/pts/N) */
-    int log_fd;           /* the shim's own log, for notes */
-    int cgroup_version;   /* for the cgroup mount */
-    int join_fds[8];      /* namespaces to join (opened before clone) */
+    int log_fd;            /* the shim's own log, for notes */
+    int cgroup_version;    /* for the cgroup mount */
+    int join_fds[8];       /* namespaces to join (opened before clone) */
     int join_types[8];
     int n_join;
     int unshare_cgroupns; /* unshare(CLONE_NEWCGROUP) once in the cgroup */

@@ -28,22 +28,38 @@ static void parse_options(const spec_mount *m, mount_opts *o)
         const char *name;
         unsigned long set, clear, prop;
     } t[] = {
-        {"ro", MS_RDONLY, 0, 0},          {"rw", 0, MS_RDONLY, 0},
-        {"nosuid", MS_NOSUID, 0, 0},      {"suid", 0, MS_NOSUID, 0},
-        {"nodev", MS_NODEV, 0, 0},        {"dev", 0, MS_NODEV, 0},
-        {"noexec", MS_NOEXEC, 0, 0},      {"exec", 0, MS_NOEXEC, 0},
-        {"sync", MS_SYNCHRONOUS, 0, 0},   {"async", 0, MS_SYNCHRONOUS, 0},
-        {"dirsync", MS_DIRSYNC, 0, 0},    {"remount", MS_REMOUNT, 0, 0},
-        {"mand", MS_MANDLOCK, 0, 0},      {"nomand", 0, MS_MANDLOCK, 0},
-        {"atime", 0, MS_NOATIME, 0},      {"noatime", MS_NOATIME, 0, 0},
-        {"diratime", 0, MS_NODIRATIME, 0}, {"nodiratime", MS_NODIRATIME, 0, 0},
-        {"relatime", MS_RELATIME, 0, 0},  {"norelatime", 0, MS_RELATIME, 0},
-        {"strictatime", MS_STRICTATIME, 0, 0}, {"nostrictatime", 0, MS_STRICTATIME, 0},
-        {"bind", MS_BIND, 0, 0},          {"rbind", MS_BIND | MS_REC, 0, 0},
-        {"private", 0, 0, MS_PRIVATE},    {"rprivate", 0, 0, MS_PRIVATE | MS_REC},
-        {"shared", 0, 0, MS_SHARED},      {"rshared", 0, 0, MS_SHARED | MS_REC},
-        {"slave", 0, 0, MS_SLAVE},        {"rslave", 0, 0, MS_SLAVE | MS_REC},
-        {"unbindable", 0, 0, MS_UNBINDABLE}, {"runbindable", 0, 0, MS_UNBINDABLE | MS_REC},
+        {"ro", MS_RDONLY, 0, 0},
+        {"rw", 0, MS_RDONLY, 0},
+        {"nosuid", MS_NOSUID, 0, 0},
+        {"suid", 0, MS_NOSUID, 0},
+        {"nodev", MS_NODEV, 0, 0},
+        {"dev", 0, MS_NODEV, 0},
+        {"noexec", MS_NOEXEC, 0, 0},
+        {"exec", 0, MS_NOEXEC, 0},
+        {"sync", MS_SYNCHRONOUS, 0, 0},
+        {"async", 0, MS_SYNCHRONOUS, 0},
+        {"dirsync", MS_DIRSYNC, 0, 0},
+        {"remount", MS_REMOUNT, 0, 0},
+        {"mand", MS_MANDLOCK, 0, 0},
+        {"nomand", 0, MS_MANDLOCK, 0},
+        {"atime", 0, MS_NOATIME, 0},
+        {"noatime", MS_NOATIME, 0, 0},
+        {"diratime", 0, MS_NODIRATIME, 0},
+        {"nodiratime", MS_NODIRATIME, 0, 0},
+        {"relatime", MS_RELATIME, 0, 0},
+        {"norelatime", 0, MS_RELATIME, 0},
+        {"strictatime", MS_STRICTATIME, 0, 0},
+        {"nostrictatime", 0, MS_STRICTATIME, 0},
+        {"bind", MS_BIND, 0, 0},
+        {"rbind", MS_BIND | MS_REC, 0, 0},
+        {"private", 0, 0, MS_PRIVATE},
+        {"rprivate", 0, 0, MS_PRIVATE | MS_REC},
+        {"shared", 0, 0, MS_SHARED},
+        {"rshared", 0, 0, MS_SHARED | MS_REC},
+        {"slave", 0, 0, MS_SLAVE},
+        {"rslave", 0, 0, MS_SLAVE | MS_REC},
+        {"unbindable", 0, 0, MS_UNBINDABLE},
+        {"runbindable", 0, 0, MS_UNBINDABLE | MS_REC},
     };
     memset(o, 0, sizeof(*o));
     size_t dl = 0;
@@ -231,11 +247,10 @@ static int mount_one(const container_ctx *c, const spec_mount *m, rns_error *e)
                 return r;
         } else if (mount(m->source ? m->source : type, dest, type, o.flags, o.data[0] ? o.data : NULL) < 0) {
             /* sysfs of a shared network namespace cannot be mounted: bind the host's. */
-            if (!(errno == EPERM && !strcmp(type, "sysfs")) ||
-                mount("/sys", dest, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+            if (!(errno == EPERM && !strcmp(type, "sysfs")) || mount("/sys", dest, NULL, MS_BIND | MS_REC, NULL) < 0 ||
                 mount(NULL, dest, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(dest), NULL) < 0)
-                return rns_err(e, -errno, "mount %s (%s) on %s: %s", m->source ? m->source : type, type,
-                               m->destination, strerror(errno));
+                return rns_err(e, -errno, "mount %s (%s) on %s: %s", m->source ? m->source : type, type, m->destination,
+                               strerror(errno));
         }
     }
     if (o.propagation && mount(NULL, dest, NULL, o.propagation, NULL) < 0)
@@ -243,8 +258,8 @@ static int mount_one(const container_ctx *c, const spec_mount *m, rns_error *e)
     return 0;
 }
 
-static int make_device(const char *root, const char *path, char type, int64_t major, int64_t minor,
-                       mode_t mode, uid_t uid, gid_t gid, rns_error *e)
+static int make_device(const char *root, const char *path, char type, int64_t major, int64_t minor, mode_t mode,
+                       uid_t uid, gid_t gid, rns_error *e)
 {
     char dest[PATH_MAX * 2];
     int r = resolve_in_root(root, path, dest, sizeof(dest));
@@ -277,8 +292,8 @@ static int setup_dev(const container_ctx *c, int dev_is_tmpfs, rns_error *e)
         static const struct {
             const char *path;
             int major, minor;
-        } std[] = {{"/dev/null", 1, 3},    {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
-                   {"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
+        } std[] = {{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+                   {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
         for (size_t i = 0; i < s->n_devices; i++) {
             const spec_device *d = &s->devices[i];
             r = make_device(root, d->path, d->type, d->major, d->minor, d->has_mode ? d->mode : 0666,
@@ -289,9 +304,9 @@ static int setup_dev(const container_ctx *c, int dev_is_tmpfs, rns_error *e)
         for (size_t i = 0; i < ARRAY_SIZE(std); i++)
             if ((r = make_device(root, std[i].path, 'c', std[i].major, std[i].minor, 0666, 0, 0, e)) < 0)
                 return r;
-        static const char *const links[][2] = {{"/proc/self/fd", "fd"},         {"/proc/self/fd/0", "stdin"},
-                                               {"/proc/self/fd/1", "stdout"},   {"/proc/self/fd/2", "stderr"},
-                                               {"pts/ptmx", "ptmx"},            {"/proc/kcore", "core"}};
+        static const char *const links[][2] = {{"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+                                               {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                                               {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"}};
         for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
             char link[PATH_MAX];
             snprintf(link, sizeof(link), "%s/dev/%s", root, links[i][1]);

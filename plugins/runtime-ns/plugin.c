@@ -30,7 +30,6 @@
 
 extern char **environ;
 
-
 #define CTL_TIMEOUT_MS 30000
 
 typedef struct watch {
@@ -106,8 +105,7 @@ static json_t *exit_json(rns *st, const char *id)
 static void report_exit(rns *st, const char *id, json_t *status)
 {
     json_t *o = json_pack("{s:O?,s:O?,s:O?}", "exit_code", json_object_get(status, "exit_code"), "oom_killed",
-                          json_object_get(status, "oom_killed"), "finished_at",
-                          json_object_get(status, "finished_at"));
+                          json_object_get(status, "oom_killed"), "finished_at", json_object_get(status, "finished_at"));
     const char *err = json_string_value(json_object_get(status, "error"));
     if (o && err)
         json_object_set_new(o, "error", json_string(err));
@@ -250,8 +248,7 @@ static int ctl(rns *st, const char *id, const char *req, char **ret_reply)
     return r < 0 ? report(st, &e) : 0;
 }
 
-static int spawn_shim(rns *st, const char *id, const char *bundle, const char *options, pid_t *ret_pid,
-                      int *ret_fd)
+static int spawn_shim(rns *st, const char *id, const char *bundle, const char *options, pid_t *ret_pid, int *ret_fd)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
@@ -408,8 +405,8 @@ static json_t *state_of(rns *st, const char *id)
         json_object_set_new(ex, "status", json_string("stopped"));
         return ex;
     }
-    return json_pack("{s:s,s:i,s:i,s:b,s:s}", "status", "stopped", "pid", 0, "exit_code", 255, "oom_killed", 0,
-                     "error", "the container's monitor (pouch-shim) died without recording an exit status");
+    return json_pack("{s:s,s:i,s:i,s:b,s:s}", "status", "stopped", "pid", 0, "exit_code", 255, "oom_killed", 0, "error",
+                     "the container's monitor (pouch-shim) died without recording an exit status");
 }
 
 static int dump(rns *st, json_t *o, char **ret)
@@ -542,7 +539,8 @@ static int32_t rns_init(const pouch_host *host, void **ret_state)
         return r;
     }
     if (pipe2(st->wake, O_CLOEXEC | O_NONBLOCK) < 0 || pthread_create(&st->thread, NULL, monitor_main, st) != 0) {
-        int r = host->error(host, -errno ? -errno : -EAGAIN, "runtime-ns: start the monitor thread: %s", strerror(errno));
+        int r =
+            host->error(host, -errno ? -errno : -EAGAIN, "runtime-ns: start the monitor thread: %s", strerror(errno));
         rns_fini(st);
         return r;
     }

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int ctl_parse(const char *line, ctl_request *ret, rns_error *e)
 {
     json_error_t je;
@@ -20,7 +19,7 @@ int ctl_parse(const char *line, ctl_request *ret, rns_error *e)
     static const struct {
         const char *name;
         int op;
-    } ops[] = {{"start", CTL_START}, {"kill", CTL_KILL},   {"state", CTL_STATE},
+    } ops[] = {{"start", CTL_START},   {"kill", CTL_KILL},   {"state", CTL_STATE},
                {"resize", CTL_RESIZE}, {"watch", CTL_WATCH}, {"delete", CTL_DELETE}};
     ctl_request r = {.signal = 15};
     for (size_t i = 0; i < ARRAY_SIZE(ops); i++)

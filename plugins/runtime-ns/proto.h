@@ -10,10 +10,10 @@ enum { CTL_START = 1, CTL_KILL, CTL_STATE, CTL_RESIZE, CTL_WATCH, CTL_DELETE };
 
 typedef struct ctl_request {
     int op;
-    int signal;   /* kill: 1..64 (default SIGTERM) */
-    int all;      /* kill: every process in the cgroup */
+    int signal;     /* kill: 1..64 (default SIGTERM) */
+    int all;        /* kill: every process in the cgroup */
     int rows, cols; /* resize */
-    int force;    /* delete: kill a running container first */
+    int force;      /* delete: kill a running container first */
 } ctl_request;
 
 int ctl_parse(const char *line, ctl_request *ret, rns_error *e);

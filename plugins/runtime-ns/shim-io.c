@@ -59,8 +59,7 @@ int io_open_log(shim *sh, const char *plugin, const char *path, const char *opts
         return rns_err(e, -EINVAL, "log plugin %s: not a pouch log plugin of ABI %d", plugin, POUCH_ABI_MAJOR);
     }
     const pouch_log_ops *ops = d->ops;
-    if (!POUCH_HAS(ops, pouch_log_ops, writer_close) || !ops->writer_open || !ops->writer_write ||
-        !ops->writer_close) {
+    if (!POUCH_HAS(ops, pouch_log_ops, writer_close) || !ops->writer_open || !ops->writer_write || !ops->writer_close) {
         dlclose(dl);
         return rns_err(e, -ENOTSUP, "log plugin %s (%s) has no writer", plugin, d->name);
     }
@@ -142,8 +141,14 @@ void io_output(shim *sh, int stream, const char *data, size_t len)
         if ((stream == 1 && !c->ar.out) || (stream == 2 && !c->ar.err))
             continue;
         if (!sh->tty) {
-            unsigned char hdr[8] = {(unsigned char)stream, 0, 0, 0, (unsigned char)(len >> 24),
-                                    (unsigned char)(len >> 16), (unsigned char)(len >> 8), (unsigned char)len};
+            unsigned char hdr[8] = {(unsigned char)stream,
+                                    0,
+                                    0,
+                                    0,
+                                    (unsigned char)(len >> 24),
+                                    (unsigned char)(len >> 16),
+                                    (unsigned char)(len >> 8),
+                                    (unsigned char)len};
             client_send(sh, c, hdr, sizeof(hdr));
         }
         client_send(sh, c, data, len);

@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 void slog(shim *sh, const char *fmt, ...)
 {
     if (!sh || sh->log_fd < 0)
@@ -86,9 +85,9 @@ static char *state_json(shim *sh, int with_ok)
 
 static void write_exit_json(shim *sh)
 {
-    json_t *o = json_pack("{s:i,s:b,s:I,s:I,s:i}", "exit_code", sh->exit_code, "oom_killed", sh->oom_killed,
-                          "finished_at", (json_int_t)sh->finished_at, "started_at", (json_int_t)sh->started_at,
-                          "pid", (int)sh->pid);
+    json_t *o =
+        json_pack("{s:i,s:b,s:I,s:I,s:i}", "exit_code", sh->exit_code, "oom_killed", sh->oom_killed, "finished_at",
+                  (json_int_t)sh->finished_at, "started_at", (json_int_t)sh->started_at, "pid", (int)sh->pid);
     _cleanup_free_ char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!s)
@@ -136,7 +135,8 @@ static void finish(shim *sh, int wstatus)
     sh->oom_killed = sh->cg ? cgroup_oom_killed(sh->cg) : 0;
     int64_t deadline = rns_now_ns() + 2000000000LL;
     while ((sh->out_fd >= 0 || sh->err_fd >= 0 || sh->pty_master >= 0) && rns_now_ns() < deadline) {
-        struct pollfd p[3] = {{.fd = sh->out_fd, .events = POLLIN}, {.fd = sh->err_fd, .events = POLLIN},
+        struct pollfd p[3] = {{.fd = sh->out_fd, .events = POLLIN},
+                              {.fd = sh->err_fd, .events = POLLIN},
                               {.fd = sh->pty_master, .events = POLLIN}};
         if (poll(p, 3, 100) <= 0)
             break;
@@ -184,8 +184,9 @@ static void reap(shim *sh)
 static void do_start(shim *sh, client *c)
 {
     if (sh->status != ST_CREATED)
-        return reply_err(sh, c, -EINVAL, sh->status == ST_RUNNING ? "container is already running"
-                                                                    : "container has exited: create it again");
+        return reply_err(sh, c, -EINVAL,
+                         sh->status == ST_RUNNING ? "container is already running"
+                                                  : "container has exited: create it again");
     char b = SYNC_START;
     if (send(sh->sync_fd, &b, 1, MSG_NOSIGNAL) != 1)
         return reply_err(sh, c, -EPIPE, "the container's init is gone");
@@ -468,8 +469,7 @@ static int check_rlimits(const spec *s, rns_error *e)
         return rns_err(e, -EPERM,
                        "ulimit %s: requested hard limit %llu is above this host's hard limit %llu for the "
                        "runtime (it lacks CAP_SYS_RESOURCE); lower the ulimit",
-                       s->rlimits[i].name, (unsigned long long)s->rlimits[i].hard,
-                       (unsigned long long)cur.rlim_max);
+                       s->rlimits[i].name, (unsigned long long)s->rlimits[i].hard, (unsigned long long)cur.rlim_max);
     }
     return 0;
 }
@@ -539,8 +539,7 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
     return 0;
 }
 
-static int parse_options(shim *sh, const char *text, char **ret_plugin, char **ret_path, char **ret_opts,
-                         rns_error *e)
+static int parse_options(shim *sh, const char *text, char **ret_plugin, char **ret_path, char **ret_opts, rns_error *e)
 {
     *ret_plugin = *ret_path = *ret_opts = NULL;
     if (!text || !*text)
@@ -659,14 +658,30 @@ int main(int argc, char **argv)
         sh->clients[i].fd = -1;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'i': sh->id = optarg; break;
-        case 'b': sh->bundle = optarg; break;
-        case 's': sh->state_dir = optarg; break;
-        case 'o': options = optarg; break;
-        case 'c': cgroup_root = optarg; break;
-        case 'r': ready_fd = atoi(optarg); break;
-        case 'f': foreground = 1; break;
-        default: usage(); return 2;
+        case 'i':
+            sh->id = optarg;
+            break;
+        case 'b':
+            sh->bundle = optarg;
+            break;
+        case 's':
+            sh->state_dir = optarg;
+            break;
+        case 'o':
+            options = optarg;
+            break;
+        case 'c':
+            cgroup_root = optarg;
+            break;
+        case 'r':
+            ready_fd = atoi(optarg);
+            break;
+        case 'f':
+            foreground = 1;
+            break;
+        default:
+            usage();
+            return 2;
         }
     }
     if (!sh->id || !sh->bundle || !sh->state_dir) {

@@ -48,9 +48,9 @@ typedef struct shim {
     int64_t started_at, finished_at;
     int sync_fd;
     int tty, want_stdin;
-    int pty_master;   /* tty: read/write end */
+    int pty_master;     /* tty: read/write end */
     int out_fd, err_fd; /* read ends of the container's stdout/stderr */
-    int in_fd;        /* write end of the container's stdin, or -1 */
+    int in_fd;          /* write end of the container's stdin, or -1 */
     iobuf stdin_buf;
     int stdin_close_pending;
     iobuf line[3]; /* partial lines per stream (1 = stdout, 2 = stderr) */

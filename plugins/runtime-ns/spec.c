@@ -12,12 +12,47 @@
 #include <sys/resource.h>
 
 static const char *const cap_names[] = {
-    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
-    "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-    "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
-    "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
-    "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
-    "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
 };
 
 int spec_cap_from_name(const char *name)
@@ -34,14 +69,12 @@ static const struct {
     const char *name;
     int res;
 } rlimit_names[] = {
-    {"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},       {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},       {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},   {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 int spec_rlimit_from_name(const char *name)
@@ -57,9 +90,8 @@ int spec_ns_from_name(const char *name)
     static const struct {
         const char *n;
         int f;
-    } t[] = {{"pid", CLONE_NEWPID},   {"mount", CLONE_NEWNS}, {"uts", CLONE_NEWUTS},
-             {"ipc", CLONE_NEWIPC},   {"network", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP},
-             {"user", CLONE_NEWUSER}};
+    } t[] = {{"pid", CLONE_NEWPID},     {"mount", CLONE_NEWNS},      {"uts", CLONE_NEWUTS},  {"ipc", CLONE_NEWIPC},
+             {"network", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}, {"user", CLONE_NEWUSER}};
     for (size_t i = 0; i < ARRAY_SIZE(t); i++)
         if (!strcmp(name, t[i].n))
             return t[i].f;
@@ -100,7 +132,8 @@ static int caps_mask(json_t *a, const char *what, uint64_t *ret, rns_error *e)
         return rns_err(e, -EINVAL, "config.json: process.capabilities.%s must be an array", what);
     size_t i;
     json_t *v;
-    json_array_foreach(a, i, v) {
+    json_array_foreach(a, i, v)
+    {
         const char *name = json_string_value(v);
         int c = name ? spec_cap_from_name(name) : -1;
         if (c < 0)
@@ -170,13 +203,13 @@ static int parse_process(spec *s, json_t *p, rns_error *e)
             return -ENOMEM;
         size_t i;
         json_t *o;
-        json_array_foreach(rl, i, o) {
+        json_array_foreach(rl, i, o)
+        {
             spec_rlimit *x = &s->rlimits[s->n_rlimits];
             x->name = json_string_value(json_object_get(o, "type"));
             x->resource = x->name ? spec_rlimit_from_name(x->name) : -1;
             if (x->resource < 0)
-                return rns_err(e, -EINVAL, "config.json: unknown rlimit type %s",
-                               x->name ? x->name : "(missing)");
+                return rns_err(e, -EINVAL, "config.json: unknown rlimit type %s", x->name ? x->name : "(missing)");
             int64_t soft = 0, hard = 0;
             get_int(o, "soft", &soft);
             get_int(o, "hard", &hard);
@@ -202,7 +235,8 @@ static int parse_mounts(spec *s, json_t *a, rns_error *e)
         return -ENOMEM;
     size_t i;
     json_t *o;
-    json_array_foreach(a, i, o) {
+    json_array_foreach(a, i, o)
+    {
         spec_mount *m = &s->mounts[s->n_mounts++];
         m->destination = json_string_value(json_object_get(o, "destination"));
         if (!m->destination || m->destination[0] != '/')
@@ -246,13 +280,15 @@ static int parse_resources(spec_resources *res, json_t *o, rns_error *e)
             return -ENOMEM;
         size_t i;
         json_t *r;
-        json_array_foreach(devs, i, r) {
+        json_array_foreach(devs, i, r)
+        {
             spec_devrule *x = &res->devices[res->n_devices++];
             x->allow = json_is_true(json_object_get(r, "allow"));
             const char *t = json_string_value(json_object_get(r, "type"));
             x->type = t && *t ? t[0] : 'a';
             if (x->type != 'a' && x->type != 'b' && x->type != 'c')
-                return rns_err(e, -EINVAL, "config.json: linux.resources.devices[%zu].type '%s' is not a, b or c", i, t);
+                return rns_err(e, -EINVAL, "config.json: linux.resources.devices[%zu].type '%s' is not a, b or c", i,
+                               t);
             x->major = x->minor = -1;
             get_int(r, "major", &x->major);
             get_int(r, "minor", &x->minor);
@@ -273,7 +309,8 @@ static int parse_devices(spec *s, json_t *a, rns_error *e)
         return -ENOMEM;
     size_t i;
     json_t *o;
-    json_array_foreach(a, i, o) {
+    json_array_foreach(a, i, o)
+    {
         spec_device *d = &s->devices[s->n_devices++];
         d->path = json_string_value(json_object_get(o, "path"));
         const char *t = json_string_value(json_object_get(o, "type"));
@@ -304,7 +341,8 @@ static int parse_linux(spec *s, json_t *l, rns_error *e)
             return -ENOMEM;
         size_t i;
         json_t *o;
-        json_array_foreach(ns, i, o) {
+        json_array_foreach(ns, i, o)
+        {
             const char *t = json_string_value(json_object_get(o, "type"));
             int f = t ? spec_ns_from_name(t) : 0;
             if (!f)
@@ -320,8 +358,8 @@ static int parse_linux(spec *s, json_t *l, rns_error *e)
     int r = parse_resources(&s->resources, json_object_get(l, "resources"), e);
     if (r < 0 || (r = parse_devices(s, json_object_get(l, "devices"), e)) < 0)
         return r;
-    if ((r = str_array(json_object_get(l, "maskedPaths"), "linux.maskedPaths", &s->masked_paths,
-                       &s->n_masked_paths, e)) < 0 ||
+    if ((r = str_array(json_object_get(l, "maskedPaths"), "linux.maskedPaths", &s->masked_paths, &s->n_masked_paths,
+                       e)) < 0 ||
         (r = str_array(json_object_get(l, "readonlyPaths"), "linux.readonlyPaths", &s->readonly_paths,
                        &s->n_readonly_paths, e)) < 0)
         return r;
@@ -332,7 +370,8 @@ static int parse_linux(spec *s, json_t *l, rns_error *e)
             return -ENOMEM;
         const char *k;
         json_t *v;
-        json_object_foreach(sc, k, v) {
+        json_object_foreach(sc, k, v)
+        {
             if (!json_is_string(v))
                 return rns_err(e, -EINVAL, "config.json: linux.sysctl.%s must be a string", k);
             s->sysctl[s->n_sysctl].key = k;

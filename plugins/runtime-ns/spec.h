@@ -38,7 +38,7 @@ typedef struct spec_device {
 
 typedef struct spec_devrule {
     int allow;
-    char type; /* a, c, b */
+    char type;            /* a, c, b */
     int64_t major, minor; /* -1 = any */
     const char *access;
 } spec_devrule;

@@ -186,8 +186,7 @@ int rns_unix_listen(const char *path, int backlog)
     if (fd < 0)
         return -errno;
     unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-        listen(fd, backlog) < 0)
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 || listen(fd, backlog) < 0)
         return -errno;
     return TAKE_FD(fd);
 }

@@ -31,8 +31,18 @@ static void abi10_on_event(void *state, const pouch_event *ev)
 static const pouch_monitor_ops ops = {sizeof(pouch_monitor_ops), 0, abi10_on_event};
 
 static const pouch_plugin_descriptor desc = {
-    sizeof(pouch_plugin_descriptor), 1, 0, "abi10-monitor", "1.0.0", "Apache-2.0",
-    "ABI 1.0 fixture", POUCH_KIND_MONITOR, 0, abi10_init, 0, &ops,
+    sizeof(pouch_plugin_descriptor),
+    1,
+    0,
+    "abi10-monitor",
+    "1.0.0",
+    "Apache-2.0",
+    "ABI 1.0 fixture",
+    POUCH_KIND_MONITOR,
+    0,
+    abi10_init,
+    0,
+    &ops,
 };
 
 POUCH_PLUGIN_DEFINE(desc)

@@ -21,10 +21,10 @@
 
 #define PIN(T, m, off) assert_int_equal(offsetof(T, m), off)
 /* End of the 1.0 part of T: the end of its last 1.0 member. */
-#define END_1_0(T, last, end) \
-    do { \
-        assert_int_equal(offsetof(T, last) + sizeof(((T *)0)->last), end); \
-        assert_true(sizeof(T) >= (end)); \
+#define END_1_0(T, last, end)                                                                                          \
+    do {                                                                                                               \
+        assert_int_equal(offsetof(T, last) + sizeof(((T *)0)->last), end);                                             \
+        assert_true(sizeof(T) >= (end));                                                                               \
     } while (0)
 
 static void descriptor(void **state)

@@ -25,8 +25,11 @@ static int valid_utf8(const uint8_t *s, size_t n)
     /* Only what the encoder would leave untouched counts as a round trip. */
     for (size_t i = 0; i < n;) {
         uint8_t c = s[i];
-        size_t need = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                                                          : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        size_t need = c < 0x80                 ? 1
+                      : c >= 0xc2 && c <= 0xdf ? 2
+                      : c >= 0xe0 && c <= 0xef ? 3
+                      : c >= 0xf0 && c <= 0xf4 ? 4
+                                               : 0;
         if (!need || n - i < need)
             return 0;
         if (need >= 2) {

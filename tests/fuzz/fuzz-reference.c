@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     char fam[1200];
     reference_familiar_string(&a, fam, sizeof(fam));
-    if (reference_parse(fam, &b) < 0 || strcmp(a.domain, b.domain) || strcmp(a.path, b.path) ||
-        strcmp(a.tag, b.tag) || strcmp(a.digest, b.digest)) {
+    if (reference_parse(fam, &b) < 0 || strcmp(a.domain, b.domain) || strcmp(a.path, b.path) || strcmp(a.tag, b.tag) ||
+        strcmp(a.digest, b.digest)) {
         fprintf(stderr, "fuzz-reference: \"%s\" printed as \"%s\" does not parse back the same\n", in, fam);
         abort();
     }

@@ -29,8 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const types[] = {"container", "image", "daemon", "plugin", "network"};
     for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
         for (size_t a = 0; a < 3; a++) {
-            pouch_event ev = {.size = sizeof(ev), .type = types[t], .action = "start", .actor_id = "abc123",
-                              .attributes = attrs[a], .time_nano = 1};
+            pouch_event ev = {.size = sizeof(ev),
+                              .type = types[t],
+                              .action = "start",
+                              .actor_id = "abc123",
+                              .attributes = attrs[a],
+                              .time_nano = 1};
             json_t *j = attrs[a] ? json_loads(attrs[a], 0, NULL) : NULL;
             if (event_filter_match(&f, &ev, j)) {
                 char *line = event_render(&ev, j);

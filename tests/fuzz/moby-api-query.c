@@ -8,7 +8,10 @@
 #include "events-filter.h"
 #include "router.h"
 
-static int h(struct request *r) { return 0; }
+static int h(struct request *r)
+{
+    return 0;
+}
 
 static const struct route table[] = {
     {"GET", "/_ping", h, 0},

@@ -1,5 +1,5 @@
-/* Hook plugins run at container lifecycle points (lxcfs, GPU, quota, audit). A hook may add to a container's spec; it never removes what the user asked for.
- * Methods arrive in later minor versions; the table only grows at its end. */
+/* Hook plugins run at container lifecycle points (lxcfs, GPU, quota, audit). A hook may add to a container's spec; it
+ * never removes what the user asked for. Methods arrive in later minor versions; the table only grows at its end. */
 #ifndef POUCH_HOOK_H
 #define POUCH_HOOK_H
 

@@ -42,10 +42,10 @@ struct pouch_engine_api;
 /* The host table. Each plugin gets its own instance; every function takes it
  * as first argument so the core knows which plugin is calling. */
 typedef struct pouch_host {
-    uint32_t size;      /* 1.0: sizeof(struct pouch_host) as the core built it */
-    uint16_t abi_major; /* 1.0: the core's POUCH_ABI_MAJOR */
-    uint16_t abi_minor; /* 1.0: the core's POUCH_ABI_MINOR */
-    void *ctx;          /* 1.0: opaque to the plugin */
+    uint32_t size;           /* 1.0: sizeof(struct pouch_host) as the core built it */
+    uint16_t abi_major;      /* 1.0: the core's POUCH_ABI_MAJOR */
+    uint16_t abi_minor;      /* 1.0: the core's POUCH_ABI_MINOR */
+    void *ctx;               /* 1.0: opaque to the plugin */
     const char *plugin_name; /* 1.0: the name this plugin was loaded as */
 
     /* 1.0: write a structured log line attributed to the plugin. */
@@ -73,17 +73,15 @@ typedef struct pouch_host {
      * time_nano >= since_nano are first replayed to fn, with no gap or
      * duplicate between replay and live delivery. *ret_id names the
      * subscription. Returns 0 or a negative errno. */
-    int32_t (*event_subscribe)(const struct pouch_host *host, int64_t since_nano, pouch_event_fn fn,
-                               void *user, uint64_t *ret_id);
+    int32_t (*event_subscribe)(const struct pouch_host *host, int64_t since_nano, pouch_event_fn fn, void *user,
+                               uint64_t *ret_id);
     /* 1.0: end a subscription; once it returns fn is never called again. */
     int32_t (*event_unsubscribe)(const struct pouch_host *host, uint64_t id);
     /* 1.0: set a gauge or counter named name (Prometheus naming) with labels
      * ("k=\"v\",..." or NULL) to value. Returns 0 or a negative errno. */
-    int32_t (*metric_set)(const struct pouch_host *host, const char *name, const char *labels,
-                          int64_t value);
+    int32_t (*metric_set)(const struct pouch_host *host, const char *name, const char *labels, int64_t value);
     /* 1.0: add delta to a counter, creating it at 0. */
-    int32_t (*metric_add)(const struct pouch_host *host, const char *name, const char *labels,
-                          int64_t delta);
+    int32_t (*metric_add)(const struct pouch_host *host, const char *name, const char *labels, int64_t delta);
     /* 1.0: free memory the host returned to the plugin (char **ret_json ...). */
     void (*free)(void *ptr);
     /* 1.0: the engine API (engine.h); set for frontend plugins, else NULL. */

@@ -1,5 +1,5 @@
-/* Network plugins attach containers and pod sandboxes to networks (CNI ...). A network plugin owns the interfaces it creates and removes them on detach.
- * Methods arrive in later minor versions; the table only grows at its end. */
+/* Network plugins attach containers and pod sandboxes to networks (CNI ...). A network plugin owns the interfaces it
+ * creates and removes them on detach. Methods arrive in later minor versions; the table only grows at its end. */
 #ifndef POUCH_NETWORK_H
 #define POUCH_NETWORK_H
 

@@ -32,15 +32,15 @@ struct pouch_host;
 /* What a plugin is and how to start it. Returned by the query function; must
  * stay valid (normally static const) for as long as the plugin is loaded. */
 typedef struct pouch_plugin_descriptor {
-    uint32_t size;        /* 1.0: sizeof(struct pouch_plugin_descriptor) as built */
-    uint16_t abi_major;   /* 1.0: POUCH_ABI_MAJOR the plugin was built against */
-    uint16_t abi_minor;   /* 1.0: POUCH_ABI_MINOR the plugin was built against */
-    const char *name;     /* 1.0: unique name, [a-z0-9-]+, used by --plugins */
-    const char *version;  /* 1.0: the plugin's own version string */
-    const char *license;  /* 1.0: SPDX license identifier */
-    const char *summary;  /* 1.0: one line saying what it does */
-    uint32_t kind;        /* 1.0: one of POUCH_KIND_* */
-    uint32_t flags;       /* 1.0: reserved, must be 0 */
+    uint32_t size;       /* 1.0: sizeof(struct pouch_plugin_descriptor) as built */
+    uint16_t abi_major;  /* 1.0: POUCH_ABI_MAJOR the plugin was built against */
+    uint16_t abi_minor;  /* 1.0: POUCH_ABI_MINOR the plugin was built against */
+    const char *name;    /* 1.0: unique name, [a-z0-9-]+, used by --plugins */
+    const char *version; /* 1.0: the plugin's own version string */
+    const char *license; /* 1.0: SPDX license identifier */
+    const char *summary; /* 1.0: one line saying what it does */
+    uint32_t kind;       /* 1.0: one of POUCH_KIND_* */
+    uint32_t flags;      /* 1.0: reserved, must be 0 */
     /* 1.0: start the plugin. host stays valid until fini returns; the plugin
      * keeps whatever it needs in *ret_state. Returns >= 0 on success or a
      * negative errno, after reporting detail with host->error. May be NULL. */
@@ -68,20 +68,18 @@ typedef const pouch_plugin_descriptor *(*pouch_plugin_query_fn)(void);
 #define POUCH_PLUGIN_CAT_(a, b, c) a##b##c
 #define POUCH_PLUGIN_CAT(a, b, c) POUCH_PLUGIN_CAT_(a, b, c)
 #ifdef POUCH_PLUGIN_BUILTIN_ID
-#define POUCH_PLUGIN_DEFINE(desc)                                                           \
-    const pouch_plugin_descriptor *POUCH_PLUGIN_CAT(pouch_builtin_, POUCH_PLUGIN_BUILTIN_ID, \
-                                                    _query)(void);                          \
-    const pouch_plugin_descriptor *POUCH_PLUGIN_CAT(pouch_builtin_, POUCH_PLUGIN_BUILTIN_ID, \
-                                                    _query)(void)                           \
-    {                                                                                       \
-        return &(desc);                                                                     \
+#define POUCH_PLUGIN_DEFINE(desc)                                                                                      \
+    const pouch_plugin_descriptor *POUCH_PLUGIN_CAT(pouch_builtin_, POUCH_PLUGIN_BUILTIN_ID, _query)(void);            \
+    const pouch_plugin_descriptor *POUCH_PLUGIN_CAT(pouch_builtin_, POUCH_PLUGIN_BUILTIN_ID, _query)(void)             \
+    {                                                                                                                  \
+        return &(desc);                                                                                                \
     }
 #else
-#define POUCH_PLUGIN_DEFINE(desc)                                                  \
-    POUCH_PLUGIN_EXPORT const pouch_plugin_descriptor *pouch_plugin_query(void);  \
-    POUCH_PLUGIN_EXPORT const pouch_plugin_descriptor *pouch_plugin_query(void)   \
-    {                                                                              \
-        return &(desc);                                                            \
+#define POUCH_PLUGIN_DEFINE(desc)                                                                                      \
+    POUCH_PLUGIN_EXPORT const pouch_plugin_descriptor *pouch_plugin_query(void);                                       \
+    POUCH_PLUGIN_EXPORT const pouch_plugin_descriptor *pouch_plugin_query(void)                                        \
+    {                                                                                                                  \
+        return &(desc);                                                                                                \
     }
 #endif
 

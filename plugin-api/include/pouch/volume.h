@@ -1,5 +1,5 @@
-/* Volume plugins provide named volumes (local, CSI ...). A volume plugin owns its data; the engine only asks it to create, mount, unmount and remove.
- * Methods arrive in later minor versions; the table only grows at its end. */
+/* Volume plugins provide named volumes (local, CSI ...). A volume plugin owns its data; the engine only asks it to
+ * create, mount, unmount and remove. Methods arrive in later minor versions; the table only grows at its end. */
 #ifndef POUCH_VOLUME_H
 #define POUCH_VOLUME_H
 

@@ -31,7 +31,8 @@ static json_t *build(json_t *in, int *ret_rc)
                             .gid = 1000,
                             .additional_gids = gids,
                             .cgroup_v2 = json_is_true(json_object_get(in, "_cgroup_v2")),
-                            .bounding_caps = json_is_true(json_object_get(in, "_privileged_bounding")) ? bounding : NULL};
+                            .bounding_caps =
+                                json_is_true(json_object_get(in, "_privileged_bounding")) ? bounding : NULL};
     json_t *spec = NULL;
     *ret_rc = spec_build(&si, &spec);
     json_decref(gids);

@@ -124,7 +124,7 @@ static void flags_override_file(void **state)
     const char *f = write_file("{\"log-level\": \"warn\", \"data-root\": \"/from/file\", \"exec-root\": \"/x\"}");
     char cfarg[96];
     snprintf(cfarg, sizeof(cfarg), "--config-file=%s", f);
-    char *argv[] = {"pouchd", cfarg, "--log-level", "error", "--data-root=/from/flag", "-H", "unix:///a",
+    char *argv[] = {"pouchd", cfarg,       "--log-level",   "error", "--data-root=/from/flag", "-H", "unix:///a",
                     "-H",     "unix:///b", "--plugins=a,b", NULL};
     struct cmdline cmd = {0};
     assert_int_equal(cmdline_parse(10, argv, &cmd), 0);

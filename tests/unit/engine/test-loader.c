@@ -218,10 +218,10 @@ int main(void)
 {
     log_set_level(POUCH_LOG_ERROR);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(scan_reports_each_fixture),  cmocka_unit_test(choose_good_and_newer_minor),
-        cmocka_unit_test(choose_unknown_lists_known), cmocka_unit_test(choose_wrong_major_fails),
+        cmocka_unit_test(scan_reports_each_fixture),   cmocka_unit_test(choose_good_and_newer_minor),
+        cmocka_unit_test(choose_unknown_lists_known),  cmocka_unit_test(choose_wrong_major_fails),
         cmocka_unit_test(choose_missing_symbol_fails), cmocka_unit_test(choose_duplicate_name_fails),
-        cmocka_unit_test(choose_listed_twice_fails),  cmocka_unit_test(failing_init_unwinds),
+        cmocka_unit_test(choose_listed_twice_fails),   cmocka_unit_test(failing_init_unwinds),
         cmocka_unit_test(builtin_is_found_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

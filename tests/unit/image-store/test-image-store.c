@@ -199,7 +199,8 @@ static void load_list_inspect(void **state)
     assert_int_equal(image_view_inspect(s, "busybox:test", &insp), 0);
     assert_string_equal(json_string_value(json_object_get(insp, "Id")), id);
     assert_int_equal(json_array_size(json_object_get(json_object_get(insp, "RootFS"), "Layers")), 2);
-    const char *upper = json_string_value(json_object_get(json_object_get(json_object_get(insp, "GraphDriver"), "Data"), "UpperDir"));
+    const char *upper =
+        json_string_value(json_object_get(json_object_get(json_object_get(insp, "GraphDriver"), "Data"), "UpperDir"));
     assert_non_null(upper);
     /* the whiteout of the upper layer became an overlay whiteout (char 0/0) */
     char path[512];
@@ -349,8 +350,8 @@ static void import_with_changes(void **state)
     const char *files[] = {"bin/", NULL, "bin/true", "x", NULL};
     struct buf t = make_tar(files);
     int fd = buf_fd(&t);
-    json_t *opts = json_pack("{s:s, s:s, s:[s, s, s, s]}", "repo", "imported", "tag", "v1", "changes", "CMD [\"/bin/true\"]",
-                             "ENV A=1 B=\"two words\"", "EXPOSE 80 53/udp", "LABEL k=v");
+    json_t *opts = json_pack("{s:s, s:s, s:[s, s, s, s]}", "repo", "imported", "tag", "v1", "changes",
+                             "CMD [\"/bin/true\"]", "ENV A=1 B=\"two words\"", "EXPOSE 80 53/udp", "LABEL k=v");
     char id[DIGEST_LEN];
     assert_int_equal(image_import(s, fd, opts, id), 0);
     close(fd);

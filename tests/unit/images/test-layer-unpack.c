@@ -511,7 +511,7 @@ static void devices_when_allowed(void **state)
 /* ---- hostile archives ---- */
 
 struct hostile {
-    const char *name;   /* also the seed file name */
+    const char *name; /* also the seed file name */
     void (*build)(struct buf *out, const char *outside);
     const char *expect; /* must appear in the error message */
     bool strict;        /* run with allow_setuid false */
@@ -833,7 +833,8 @@ int main(int argc, char **argv)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(devices_when_allowed, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(total_limit_and_setgid_dir, teardown);
     for (size_t i = 0; i < ARRAY_SIZE(hostiles); i++) {
-        tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate_setup_teardown(refused, NULL, teardown, (void *)&hostiles[i]);
+        tests[n] =
+            (struct CMUnitTest)cmocka_unit_test_prestate_setup_teardown(refused, NULL, teardown, (void *)&hostiles[i]);
         tests[n++].name = hostiles[i].name;
     }
     return _cmocka_run_group_tests("layer-unpack", tests, n, NULL, NULL);

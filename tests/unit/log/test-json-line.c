@@ -52,15 +52,20 @@ static void test_time_parse(void **state)
     s = "2026-11-28T19:40:00.1234567891Z"; /* digits past ns are dropped */
     assert_int_equal(log_time_parse(s, strlen(s), &t), 0);
     assert_true(t == T0 + 123456789);
-    const char *bad[] = {"", "2026-11-28", "2026-11-28 19:40:00Z", "2026-13-28T19:40:00Z",
-                         "2026-11-28T19:40:00.Z", "2026-11-28T19:40:00", "2026-11-28T19:40:00Zx",
-                         "2026-11-28T19:40:00+0200", "20x6-11-28T19:40:00Z"};
+    const char *bad[] = {"",
+                         "2026-11-28",
+                         "2026-11-28 19:40:00Z",
+                         "2026-13-28T19:40:00Z",
+                         "2026-11-28T19:40:00.Z",
+                         "2026-11-28T19:40:00",
+                         "2026-11-28T19:40:00Zx",
+                         "2026-11-28T19:40:00+0200",
+                         "20x6-11-28T19:40:00Z"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(log_time_parse(bad[i], strlen(bad[i]), &t), -EINVAL);
 }
 
-static void check_encode(const char *data, size_t len, int newline, const char *stream, int64_t t,
-                         const char *want)
+static void check_encode(const char *data, size_t len, int newline, const char *stream, int64_t t, const char *want)
 {
     char *out = malloc(JSON_LINE_BOUND(len));
     size_t n = json_line_encode(out, data, len, newline, stream, t);
@@ -77,8 +82,7 @@ static void test_encode_dockerd_bytes(void **state)
                  "{\"log\":\"part\",\"stream\":\"stderr\",\"time\":\"2026-11-28T19:40:00Z\"}\n");
     /* empty partial: "log" is omitted (omitempty), empty line keeps "\n" */
     check_encode("", 0, 0, "stdout", T0, "{\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00Z\"}\n");
-    check_encode("", 0, 1, "stdout", T0,
-                 "{\"log\":\"\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00Z\"}\n");
+    check_encode("", 0, 1, "stdout", T0, "{\"log\":\"\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00Z\"}\n");
 
     /* HTML characters, quote, backslash; tab/\b/\f/NUL/ESC as \u00XX (dockerd's
      * ffjson escaper has no \t), \r kept short, DEL and valid UTF-8 raw. */
@@ -117,15 +121,16 @@ static void check_parse(const char *line, const char *want_log, size_t want_len,
 
 static void test_parse(void **state)
 {
-    check_parse("{\"log\":\"hello\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00.123456789Z\"}",
-                "hello\n", 6, POUCH_LOG_STDOUT, T0 + 123456789);
+    check_parse("{\"log\":\"hello\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00.123456789Z\"}", "hello\n",
+                6, POUCH_LOG_STDOUT, T0 + 123456789);
     /* dockerd's attrs, other key order, whitespace, escapes, pairs, lone surrogate */
     check_parse(" { \"time\" : \"2026-11-28T19:40:00Z\", \"attrs\":{\"tag\":\"x\",\"n\":[1,2.5e3,true,null]},"
                 "\"stream\":\"stderr\",\"log\":\"\\u003c\\/\\t\\ud83d\\udc33\\ud800x\\u0000\"} ",
                 "</\t\xf0\x9f\x90\xb3\xef\xbf\xbdx\0", 12, POUCH_LOG_STDERR, T0);
     check_parse("{\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00Z\"}", "", 0, POUCH_LOG_STDOUT, T0);
-    check_parse("{\"log\":\"x\",\"stream\":\"console\",\"time\":\"2026-11-28T19:40:00Z\",\"a-very-long-unknown-key\":1}",
-                "x", 1, 0, T0);
+    check_parse(
+        "{\"log\":\"x\",\"stream\":\"console\",\"time\":\"2026-11-28T19:40:00Z\",\"a-very-long-unknown-key\":1}", "x",
+        1, 0, T0);
 }
 
 static void test_parse_rejects_corrupt(void **state)
@@ -134,8 +139,8 @@ static void test_parse_rejects_corrupt(void **state)
         "",
         "{",
         "[]",
-        "{\"log\":\"x\",\"stream\":\"stdout\"}",                               /* no time */
-        "{\"log\":\"x\",\"stream\":\"stdout\",\"time\":\"yesterday\"}",        /* bad time */
+        "{\"log\":\"x\",\"stream\":\"stdout\"}",                                 /* no time */
+        "{\"log\":\"x\",\"stream\":\"stdout\",\"time\":\"yesterday\"}",          /* bad time */
         "{\"log\":\"x,\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00Z\"}", /* broken quote */
         "{\"log\":\"x\" \"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00Z\"}",
         "{\"log\":\"\\q\",\"time\":\"2026-11-28T19:40:00Z\"}",
@@ -143,7 +148,8 @@ static void test_parse_rejects_corrupt(void **state)
         "{\"log\":\"a\tb\",\"time\":\"2026-11-28T19:40:00Z\"}", /* raw control char */
         "{\"log\":5,\"time\":\"2026-11-28T19:40:00Z\"}",
         "{\"time\":\"2026-11-28T19:40:00Z\"} x",
-        "{\"time\":\"2026-11-28T19:40:00Z\",\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+        "{\"time\":\"2026-11-28T19:40:00Z\",\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+        "[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
         "{\"time\":\"2026-11-28T19:40:00Z\",\"a\":}",
         "{\"log\":\"x\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00Z\"",
     };
@@ -184,12 +190,9 @@ static void test_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_format),
-        cmocka_unit_test(test_time_parse),
-        cmocka_unit_test(test_encode_dockerd_bytes),
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_parse_rejects_corrupt),
-        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_time_format),           cmocka_unit_test(test_time_parse),
+        cmocka_unit_test(test_encode_dockerd_bytes),  cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_parse_rejects_corrupt), cmocka_unit_test(test_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

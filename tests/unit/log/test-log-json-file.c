@@ -232,14 +232,14 @@ static void test_writer_bytes(void **state)
     jf->writer_close(w);
 
     char *s = slurp(f->path, NULL);
-    assert_string_equal(s,
-        "{\"log\":\"hello\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00.123456789Z\"}\n"
-        "{\"log\":\"with newline\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00.12Z\"}\n"
-        "{\"log\":\"par\",\"stream\":\"stderr\",\"time\":\"2026-11-28T19:40:05Z\"}\n"
-        "{\"log\":\"tial\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-28T19:40:05Z\"}\n"
-        "{\"log\":\"\\u003cb\\u003e\\\"q\\\" \\u0026 \\\\ \\u0009\\u0001\\ufffd \\u2028\\n\",\"stream\":\"stdout\","
-        "\"time\":\"2026-11-28T19:40:06.000000001Z\"}\n"
-        "{\"log\":\"\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:07Z\"}\n");
+    assert_string_equal(
+        s, "{\"log\":\"hello\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00.123456789Z\"}\n"
+           "{\"log\":\"with newline\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:00.12Z\"}\n"
+           "{\"log\":\"par\",\"stream\":\"stderr\",\"time\":\"2026-11-28T19:40:05Z\"}\n"
+           "{\"log\":\"tial\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-28T19:40:05Z\"}\n"
+           "{\"log\":\"\\u003cb\\u003e\\\"q\\\" \\u0026 \\\\ \\u0009\\u0001\\ufffd \\u2028\\n\",\"stream\":\"stdout\","
+           "\"time\":\"2026-11-28T19:40:06.000000001Z\"}\n"
+           "{\"log\":\"\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T19:40:07Z\"}\n");
     free(s);
 
     /* Reopening appends (a restarted container keeps its log). */
@@ -372,8 +372,14 @@ static void test_options(void **state)
     const char *ok[] = {
         "{\"max-size\":\"10m\",\"max-file\":\"3\",\"compress\":\"false\",\"labels\":\"a,b\",\"labels-regex\":\"^a\","
         "\"env\":\"X\",\"env-regex\":\"^X\",\"tag\":\"{{.Name}}\"}",
-        "{\"max-size\":\"10k\"}", "{\"max-size\":\"1g\"}", "{\"max-size\":\"1.5MB\"}", "{\"max-size\":\"2 KiB\"}",
-        "{\"max-size\":\"100\"}", "{\"max-size\":\"-1\"}", "{}", "",
+        "{\"max-size\":\"10k\"}",
+        "{\"max-size\":\"1g\"}",
+        "{\"max-size\":\"1.5MB\"}",
+        "{\"max-size\":\"2 KiB\"}",
+        "{\"max-size\":\"100\"}",
+        "{\"max-size\":\"-1\"}",
+        "{}",
+        "",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
         if (jf->writer_open(NULL, ok[i], NULL) != 0)

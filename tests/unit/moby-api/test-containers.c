@@ -148,7 +148,10 @@ static void escape_matcher(void **st)
     assert_false(det);
     n = escape_feed(&m, (const unsigned char *)"b", 1, out, &det);
     assert_int_equal(n, 2);
-    assert_memory_equal(out, "\x10" "b", 2);
+    assert_memory_equal(out,
+                        "\x10"
+                        "b",
+                        2);
     /* ctrl-p ctrl-p ctrl-q: the first is released, then detach */
     n = escape_feed(&m, (const unsigned char *)"\x10\x10\x11zz", 5, out, &det);
     assert_true(det);
@@ -180,8 +183,8 @@ static void tail(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(atoi_like_go),   cmocka_unit_test(json_errors_like_go), cmocka_unit_test(json_first_value_only),
-        cmocka_unit_test(signals),        cmocka_unit_test(detach_keys),         cmocka_unit_test(escape_matcher),
+        cmocka_unit_test(atoi_like_go), cmocka_unit_test(json_errors_like_go), cmocka_unit_test(json_first_value_only),
+        cmocka_unit_test(signals),      cmocka_unit_test(detach_keys),         cmocka_unit_test(escape_matcher),
         cmocka_unit_test(tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

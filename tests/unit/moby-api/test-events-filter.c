@@ -15,8 +15,13 @@
 
 static pouch_event ev_of(const char *type, const char *action, const char *id, const char *attrs)
 {
-    return (pouch_event){.size = sizeof(pouch_event), .type = type, .action = action, .actor_id = id,
-                         .attributes = attrs, .scope = "local", .time_nano = 1700000000123456789LL};
+    return (pouch_event){.size = sizeof(pouch_event),
+                         .type = type,
+                         .action = action,
+                         .actor_id = id,
+                         .attributes = attrs,
+                         .scope = "local",
+                         .time_nano = 1700000000123456789LL};
 }
 
 /* Does the event pass the filters text? Fails the test on a parse error. */

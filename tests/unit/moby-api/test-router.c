@@ -11,11 +11,26 @@
 #include "cleanup.h"
 #include "router.h"
 
-static int h_ping(struct request *r) { return 1; }
-static int h_version(struct request *r) { return 2; }
-static int h_inspect(struct request *r) { return 3; }
-static int h_image(struct request *r) { return 4; }
-static int h_exec(struct request *r) { return 5; }
+static int h_ping(struct request *r)
+{
+    return 1;
+}
+static int h_version(struct request *r)
+{
+    return 2;
+}
+static int h_inspect(struct request *r)
+{
+    return 3;
+}
+static int h_image(struct request *r)
+{
+    return 4;
+}
+static int h_exec(struct request *r)
+{
+    return 5;
+}
 
 static const struct route table[] = {
     {"GET", "/_ping", h_ping, 0},

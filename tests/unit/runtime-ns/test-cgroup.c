@@ -35,11 +35,11 @@ static char *slurp(const char *dir, const char *file)
     return s;
 }
 
-#define ASSERT_FILE(dir, file, want)                 \
-    do {                                             \
-        char *_got = slurp(dir, file);               \
-        assert_string_equal(_got, want);             \
-        free(_got);                                  \
+#define ASSERT_FILE(dir, file, want)                                                                                   \
+    do {                                                                                                               \
+        char *_got = slurp(dir, file);                                                                                 \
+        assert_string_equal(_got, want);                                                                               \
+        free(_got);                                                                                                    \
     } while (0)
 
 static int setup(void **state)
@@ -56,11 +56,19 @@ static int teardown(void **state)
 }
 
 static const char *const v1_files[][2] = {
-    {"memory", "memory.limit_in_bytes"}, {"memory", "memory.memsw.limit_in_bytes"},
-    {"memory", "memory.soft_limit_in_bytes"}, {"memory", "memory.oom_control"},
-    {"cpu", "cpu.shares"}, {"cpu", "cpu.cfs_quota_us"}, {"cpu", "cpu.cfs_period_us"},
-    {"cpuset", "cpuset.cpus"}, {"cpuset", "cpuset.mems"}, {"pids", "pids.max"},
-    {"blkio", "blkio.weight"}, {"devices", "devices.allow"}, {"devices", "devices.deny"},
+    {"memory", "memory.limit_in_bytes"},
+    {"memory", "memory.memsw.limit_in_bytes"},
+    {"memory", "memory.soft_limit_in_bytes"},
+    {"memory", "memory.oom_control"},
+    {"cpu", "cpu.shares"},
+    {"cpu", "cpu.cfs_quota_us"},
+    {"cpu", "cpu.cfs_period_us"},
+    {"cpuset", "cpuset.cpus"},
+    {"cpuset", "cpuset.mems"},
+    {"pids", "pids.max"},
+    {"blkio", "blkio.weight"},
+    {"devices", "devices.allow"},
+    {"devices", "devices.deny"},
 };
 
 static void fake_v1(const char *rel)
@@ -89,11 +97,26 @@ static spec_resources sample(void)
                                    {.allow = 1, .type = 'c', .major = 1, .minor = 3, .access = "rwm"},
                                    {.allow = 1, .type = 'c', .major = 136, .minor = -1, .access = "rwm"}};
     spec_resources r = {
-        .has_mem_limit = 1, .mem_limit = 67108864, .has_mem_swap = 1, .mem_swap = 134217728,
-        .has_mem_reservation = 1, .mem_reservation = 33554432, .has_cpu_shares = 1, .cpu_shares = 512,
-        .has_cpu_quota = 1, .cpu_quota = 50000, .has_cpu_period = 1, .cpu_period = 100000,
-        .cpus = "0-1", .mems = "0", .has_pids_limit = 1, .pids_limit = 64,
-        .has_blkio_weight = 1, .blkio_weight = 500, .devices = rules, .n_devices = 3,
+        .has_mem_limit = 1,
+        .mem_limit = 67108864,
+        .has_mem_swap = 1,
+        .mem_swap = 134217728,
+        .has_mem_reservation = 1,
+        .mem_reservation = 33554432,
+        .has_cpu_shares = 1,
+        .cpu_shares = 512,
+        .has_cpu_quota = 1,
+        .cpu_quota = 50000,
+        .has_cpu_period = 1,
+        .cpu_period = 100000,
+        .cpus = "0-1",
+        .mems = "0",
+        .has_pids_limit = 1,
+        .pids_limit = 64,
+        .has_blkio_weight = 1,
+        .blkio_weight = 500,
+        .devices = rules,
+        .n_devices = 3,
     };
     return r;
 }
@@ -170,8 +193,8 @@ static void fake_v2(void)
     touch(d, "cgroup.subtree_control", "");
     snprintf(d, sizeof(d), "%s/pouch/c1", root);
     assert_int_equal(rns_mkdir_p(d, 0755), 0);
-    const char *files[] = {"memory.max", "memory.swap.max", "memory.low", "cpu.weight", "cpu.max",
-                           "cpuset.cpus", "cpuset.mems", "pids.max", "io.weight", "cgroup.procs"};
+    const char *files[] = {"memory.max",  "memory.swap.max", "memory.low", "cpu.weight", "cpu.max",
+                           "cpuset.cpus", "cpuset.mems",     "pids.max",   "io.weight",  "cgroup.procs"};
     for (size_t i = 0; i < ARRAY_SIZE(files); i++)
         touch(d, files[i], "");
 }
@@ -189,11 +212,11 @@ static void test_v2_apply(void **state)
     ASSERT_FILE(d, "memory.max", "67108864");
     ASSERT_FILE(d, "memory.swap.max", "67108864"); /* memory+swap minus memory */
     ASSERT_FILE(d, "memory.low", "33554432");
-    ASSERT_FILE(d, "cpu.weight", "20");             /* 1 + (510 * 9999) / 262142 */
+    ASSERT_FILE(d, "cpu.weight", "20"); /* 1 + (510 * 9999) / 262142 */
     ASSERT_FILE(d, "cpu.max", "50000 100000");
     ASSERT_FILE(d, "cpuset.cpus", "0-1");
     ASSERT_FILE(d, "pids.max", "64");
-    ASSERT_FILE(d, "io.weight", "default 4950");   /* 1 + (490 * 9999) / 990 */
+    ASSERT_FILE(d, "io.weight", "default 4950"); /* 1 + (490 * 9999) / 990 */
     /* Controllers were enabled for the children of each ancestor. */
     char *sc = slurp(root, "cgroup.subtree_control");
     assert_int_equal(sc[0], '+');
@@ -211,8 +234,14 @@ static void test_v2_unlimited(void **state)
     rns_error e = {0};
     cgroup *cg = NULL;
     assert_int_equal(cgroup_create(root, 2, "pouch/c1", &cg, &e), 0);
-    spec_resources r = {.has_cpu_quota = 1, .cpu_quota = -1, .has_cpu_period = 1, .cpu_period = 50000,
-                        .has_pids_limit = 1, .pids_limit = 0, .has_mem_swap = 1, .mem_swap = -1};
+    spec_resources r = {.has_cpu_quota = 1,
+                        .cpu_quota = -1,
+                        .has_cpu_period = 1,
+                        .cpu_period = 50000,
+                        .has_pids_limit = 1,
+                        .pids_limit = 0,
+                        .has_mem_swap = 1,
+                        .mem_swap = -1};
     assert_int_equal(cgroup_apply(cg, &r, &e), 0);
     char d[1024];
     snprintf(d, sizeof(d), "%s/pouch/c1", root);

@@ -59,7 +59,8 @@ static void test_errors(void **state)
 static void test_error_reply(void **state)
 {
     char *s = ctl_error_reply(-ENOENT, "exec: \"x\": executable file not found in $PATH");
-    assert_string_equal(s, "{\"ok\":false,\"errno\":2,\"error\":\"exec: \\\"x\\\": executable file not found in $PATH\"}");
+    assert_string_equal(s,
+                        "{\"ok\":false,\"errno\":2,\"error\":\"exec: \\\"x\\\": executable file not found in $PATH\"}");
     free(s);
 }
 

@@ -99,13 +99,15 @@ static void test_errors(void **state)
     expect_error("{\"process\":{\"args\":[]},\"root\":{\"path\":\"/r\"}}", "process.args");
     expect_error("{\"process\":{\"args\":[\"x\"]}}", "root.path");
     expect_error("{\"process\":{\"args\":[\"x\"],\"capabilities\":{\"bounding\":[\"CAP_NOPE\"]}},"
-                 "\"root\":{\"path\":\"/r\"}}", "CAP_NOPE");
+                 "\"root\":{\"path\":\"/r\"}}",
+                 "CAP_NOPE");
     expect_error("{\"process\":{\"args\":[\"x\"],\"rlimits\":[{\"type\":\"RLIMIT_X\"}]},\"root\":{\"path\":\"/r\"}}",
                  "RLIMIT_X");
     expect_error("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"/r\"},\"mounts\":[{\"destination\":\"rel\"}]}",
                  "absolute");
     expect_error("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"/r\"},\"linux\":{\"namespaces\":"
-                 "[{\"type\":\"time\"}]}}", "namespace type time");
+                 "[{\"type\":\"time\"}]}}",
+                 "namespace type time");
 }
 
 static void test_defaults(void **state)
