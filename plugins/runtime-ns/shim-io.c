@@ -155,10 +155,14 @@ void io_output(shim *sh, int stream, const char *data, size_t len)
     }
 }
 
+/* Static, not on the stack: the compiler probes every page of a large stack
+ * frame on entry, which would make each idle shim keep 64 KiB resident. */
+static char io_buf[65536];
+
 int io_read_stream(shim *sh, int *fd, int stream)
 {
-    char data[65536];
-    ssize_t n = read(*fd, data, sizeof(data));
+    char *data = io_buf;
+    ssize_t n = read(*fd, data, sizeof(io_buf));
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return 1;
     if (n <= 0) {
@@ -258,8 +262,8 @@ static void attach_handshake(shim *sh, client *c)
 
 void io_attach_input(shim *sh, client *c)
 {
-    char data[16384];
-    ssize_t n = recv(c->fd, data, sizeof(data), MSG_DONTWAIT);
+    char *data = io_buf; /* (see io_buf) */
+    ssize_t n = recv(c->fd, data, 16384, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
