@@ -64,20 +64,25 @@ static int mkdir_levels(const char *hier, const char *rel, int cpuset, rns_error
 
 int cgroup_v1_create(cgroup *cg, rns_error *e)
 {
-    char seen[CGROUP_MAX_DIRS][PATH_MAX];
+    /* Hierarchies seen so far, by the identity of their root directory:
+     * small on the stack, where path strings would cost 64 KiB per shim. */
+    dev_t seen_dev[CGROUP_MAX_DIRS];
+    ino_t seen_ino[CGROUP_MAX_DIRS];
     size_t n_seen = 0;
     for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++) {
-        char hier[2048], real[PATH_MAX];
+        char hier[2048];
         snprintf(hier, sizeof(hier), "%s/%s", cg->root, v1_controllers[i]);
         struct stat st;
-        if (stat(hier, &st) < 0 || !S_ISDIR(st.st_mode) || !realpath(hier, real))
+        if (stat(hier, &st) < 0 || !S_ISDIR(st.st_mode))
             continue;
         /* cpu -> cpu,cpuacct: one hierarchy, one directory. */
         int dup = 0;
         for (size_t j = 0; j < n_seen; j++)
-            dup |= !strcmp(seen[j], real);
-        if (!dup && n_seen < CGROUP_MAX_DIRS)
-            snprintf(seen[n_seen++], PATH_MAX, "%s", real);
+            dup |= seen_dev[j] == st.st_dev && seen_ino[j] == st.st_ino;
+        if (!dup && n_seen < CGROUP_MAX_DIRS) {
+            seen_dev[n_seen] = st.st_dev;
+            seen_ino[n_seen++] = st.st_ino;
+        }
         int r = dup ? 0 : mkdir_levels(hier, cg->path, !strcmp(v1_controllers[i], "cpuset"), e);
         if (r < 0)
             return r;

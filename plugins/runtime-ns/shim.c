@@ -6,6 +6,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -498,7 +499,7 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
     if ((r = open_stdio(sh, ctx.stdio, pty, sizeof(pty), e)) < 0)
         return r;
     ctx.pty_slave = sh->tty ? pty : NULL;
-    unsigned long flags;
+    unsigned long flags = 0;
     if ((r = prepare_namespaces(s, &ctx, &flags, e)) < 0)
         return r;
     int sp[2];
@@ -628,6 +629,9 @@ static int run(shim *sh, const char *options, const char *cgroup_root, int ready
         return r;
     slog(sh, "created: pid %d", (int)sh->pid);
     ready_reply(ready_fd, 0, NULL, sh->pid);
+    /* Setup's parsing is done: hand its freed heap back, since this process
+     * lives as long as the container and there is one per container. */
+    malloc_trim(0);
     if (ready_fd >= 0)
         close(ready_fd);
     main_loop(sh, sigfd, ctl_fd, att_fd);
