@@ -201,7 +201,7 @@ static int open_log(const char *path, bool truncate)
 
 int32_t jf_writer_open(const char *path, const char *opts_json, void **ret_writer)
 {
-    struct jf_opts o;
+    struct jf_opts o = {0};
     int r = parse_opts(opts_json, &o);
     if (r < 0)
         return r;

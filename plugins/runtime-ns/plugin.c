@@ -287,7 +287,7 @@ static int spawn_shim(rns *st, const char *id, const char *bundle, const char *o
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
+    pid_t pid = -1;
     int r = posix_spawn(&pid, st->shim, &fa, &attr, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
@@ -316,7 +316,7 @@ static int32_t rns_create(void *state, const char *id, const char *bundle_dir, c
         return st->host->error(st->host, -EEXIST, "container %s already exists in runtime-ns", id);
     }
     rns_rm_rf(dir); /* a stale state dir of a deleted container */
-    pid_t pid;
+    pid_t pid = -1;
     _cleanup_close_ int fd = -1;
     int r = spawn_shim(st, id, bundle_dir, options_json, &pid, &fd);
     if (r < 0)
