@@ -166,47 +166,6 @@ static json_t *host_devices(void)
 /* The daemon's own bounding set, which --privileged gets here (no more). */
 static json_t *own_bounding_caps(void)
 {
-    static const char *const names[] = {"CAP_CHOWN",
-                                        "CAP_DAC_OVERRIDE",
-                                        "CAP_DAC_READ_SEARCH",
-                                        "CAP_FOWNER",
-                                        "CAP_FSETID",
-                                        "CAP_KILL",
-                                        "CAP_SETGID",
-                                        "CAP_SETUID",
-                                        "CAP_SETPCAP",
-                                        "CAP_LINUX_IMMUTABLE",
-                                        "CAP_NET_BIND_SERVICE",
-                                        "CAP_NET_BROADCAST",
-                                        "CAP_NET_ADMIN",
-                                        "CAP_NET_RAW",
-                                        "CAP_IPC_LOCK",
-                                        "CAP_IPC_OWNER",
-                                        "CAP_SYS_MODULE",
-                                        "CAP_SYS_RAWIO",
-                                        "CAP_SYS_CHROOT",
-                                        "CAP_SYS_PTRACE",
-                                        "CAP_SYS_PACCT",
-                                        "CAP_SYS_ADMIN",
-                                        "CAP_SYS_BOOT",
-                                        "CAP_SYS_NICE",
-                                        "CAP_SYS_RESOURCE",
-                                        "CAP_SYS_TIME",
-                                        "CAP_SYS_TTY_CONFIG",
-                                        "CAP_MKNOD",
-                                        "CAP_LEASE",
-                                        "CAP_AUDIT_WRITE",
-                                        "CAP_AUDIT_CONTROL",
-                                        "CAP_SETFCAP",
-                                        "CAP_MAC_OVERRIDE",
-                                        "CAP_MAC_ADMIN",
-                                        "CAP_SYSLOG",
-                                        "CAP_WAKE_ALARM",
-                                        "CAP_BLOCK_SUSPEND",
-                                        "CAP_AUDIT_READ",
-                                        "CAP_PERFMON",
-                                        "CAP_BPF",
-                                        "CAP_CHECKPOINT_RESTORE"};
     unsigned long long bnd = 0;
     _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
     char line[256];
@@ -214,9 +173,9 @@ static json_t *own_bounding_caps(void)
         if (sscanf(line, "CapBnd: %llx", &bnd) == 1)
             break;
     json_t *caps = json_array();
-    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+    for (size_t i = 0; spec_all_caps[i]; i++)
         if (bnd & (1ULL << i))
-            json_array_append_new(caps, json_string(names[i]));
+            json_array_append_new(caps, json_string(spec_all_caps[i]));
     return caps;
 }
 

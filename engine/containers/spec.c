@@ -31,7 +31,7 @@ const char *const spec_default_caps[] = {
     NULL,
 };
 
-static const char *const all_caps[] = {
+const char *const spec_all_caps[] = {
     "CAP_CHOWN",
     "CAP_DAC_OVERRIDE",
     "CAP_DAC_READ_SEARCH",
@@ -122,8 +122,8 @@ int spec_cap_normalize(const char *name, char *buf, size_t cap)
         return 0;
     }
     snprintf(buf, cap, "%s%s", strncmp(up, "CAP_", 4) == 0 ? "" : "CAP_", up);
-    for (size_t i = 0; all_caps[i]; i++)
-        if (strcmp(all_caps[i], buf) == 0)
+    for (size_t i = 0; spec_all_caps[i]; i++)
+        if (strcmp(spec_all_caps[i], buf) == 0)
             return 0;
     return err_set(-EINVAL, "unknown capability: \"%s\"", name);
 }
@@ -144,8 +144,8 @@ static int capabilities(const struct spec_input *in, bool privileged, json_t **r
     if (privileged) {
         *ret = json_incref(in->bounding_caps ? in->bounding_caps : caps);
         if (!in->bounding_caps)
-            for (size_t i = 0; all_caps[i]; i++)
-                json_array_append_new(caps, json_string(all_caps[i]));
+            for (size_t i = 0; spec_all_caps[i]; i++)
+                json_array_append_new(caps, json_string(spec_all_caps[i]));
         return 0;
     }
     json_auto_t *add = json_array(), *drop = json_array();
@@ -166,7 +166,7 @@ static int capabilities(const struct spec_input *in, bool privileged, json_t **r
         }
     }
     bool add_all = list_has(add, "ALL"), drop_all = list_has(drop, "ALL");
-    const char *const *base = add_all ? all_caps : spec_default_caps;
+    const char *const *base = add_all ? spec_all_caps : spec_default_caps;
     for (size_t i = 0; base[i]; i++)
         if (!drop_all && !list_has(drop, base[i]))
             json_array_append_new(caps, json_string(base[i]));

@@ -25,6 +25,9 @@ struct spec_input {
  * (unknown capability, non-namespaced sysctl, bad ulimit …). */
 int spec_build(const struct spec_input *in, json_t **ret);
 
+/* Every capability this code knows, in kernel number order (CAP_CHOWN = 0),
+ * NULL-terminated. */
+extern const char *const spec_all_caps[];
 /* docker's default capability set, as CAP_ names. */
 extern const char *const spec_default_caps[];
 /* Parse a capability name ("NET_ADMIN", "CAP_NET_ADMIN", "ALL", any case). */

@@ -1,6 +1,6 @@
 /* libFuzzer target for layer_unpack: any input must either unpack or be
  * refused, never crash, never leave anything beside the unpack directory, and
- * agree with layer_digest. Built without libFuzzer (POUCH_FUZZ_REPLAY) it
+ * agree with layer_digest. Linked with corpus-main.c instead of libFuzzer, it
  * replays a corpus: fuzz-layer-unpack-corpus DIR-or-FILE... */
 #include <dirent.h>
 #include <errno.h>
@@ -113,55 +113,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     return 0;
 }
-
-#ifdef POUCH_FUZZ_REPLAY
-static int replay_file(const char *path)
-{
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        fprintf(stderr, "fuzz-layer-unpack: %s: %m\n", path);
-        return -1;
-    }
-    _cleanup_free_ uint8_t *data = malloc(st.st_size ? (size_t)st.st_size : 1);
-    if (!data || read(fd, data, (size_t)st.st_size) != st.st_size) {
-        fprintf(stderr, "fuzz-layer-unpack: cannot read %s\n", path);
-        return -1;
-    }
-    LLVMFuzzerTestOneInput(data, (size_t)st.st_size);
-    return 0;
-}
-
-int main(int argc, char **argv)
-{
-    int n = 0;
-
-    for (int i = 1; i < argc; i++) {
-        struct stat st;
-        if (stat(argv[i], &st) < 0) {
-            fprintf(stderr, "fuzz-layer-unpack: %s: %m\n", argv[i]);
-            return 1;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            if (replay_file(argv[i]) < 0)
-                return 1;
-            n++;
-            continue;
-        }
-        _cleanup_closedir_ DIR *d = opendir(argv[i]);
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-            char path[4096];
-            if (de->d_name[0] == '.')
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", argv[i], de->d_name);
-            if (replay_file(path) < 0)
-                return 1;
-            n++;
-        }
-    }
-    printf("fuzz-layer-unpack: replayed %d inputs\n", n);
-    return n > 0 ? 0 : 1;
-}
-#endif

@@ -2,7 +2,7 @@
  * parser are accepted or refused without crashing or reading out of bounds,
  * and encoding any bytes yields a line the parser reads back to the same
  * message (invalid UTF-8 aside). Built without libFuzzer
- * (POUCH_FUZZ_REPLAY) it replays a corpus: fuzz-log-json-file-corpus DIR... */
+ * (linked with corpus-main.c) it replays a corpus: fuzz-log-json-file-corpus DIR... */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -89,55 +89,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(dec);
     return 0;
 }
-
-#ifdef POUCH_FUZZ_REPLAY
-static int replay_file(const char *path)
-{
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        fprintf(stderr, "fuzz-log-json-file: %s: %m\n", path);
-        return -1;
-    }
-    _cleanup_free_ uint8_t *data = malloc(st.st_size ? (size_t)st.st_size : 1);
-    if (!data || read(fd, data, (size_t)st.st_size) != st.st_size) {
-        fprintf(stderr, "fuzz-log-json-file: cannot read %s\n", path);
-        return -1;
-    }
-    LLVMFuzzerTestOneInput(data, (size_t)st.st_size);
-    return 0;
-}
-
-int main(int argc, char **argv)
-{
-    int n = 0;
-
-    for (int i = 1; i < argc; i++) {
-        struct stat st;
-        if (stat(argv[i], &st) < 0) {
-            fprintf(stderr, "fuzz-log-json-file: %s: %m\n", argv[i]);
-            return 1;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            if (replay_file(argv[i]) < 0)
-                return 1;
-            n++;
-            continue;
-        }
-        _cleanup_closedir_ DIR *d = opendir(argv[i]);
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-            char path[4096];
-            if (de->d_name[0] == '.')
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", argv[i], de->d_name);
-            if (replay_file(path) < 0)
-                return 1;
-            n++;
-        }
-    }
-    printf("fuzz-log-json-file: replayed %d inputs\n", n);
-    return n > 0 ? 0 : 1;
-}
-#endif

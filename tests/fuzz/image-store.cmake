@@ -2,7 +2,7 @@
 # Corpus replays always run in CTest; libFuzzer builds only with POUCH_FUZZ.
 foreach(target image-load reference)
   add_executable(fuzz-${target}-corpus ${CMAKE_CURRENT_LIST_DIR}/fuzz-${target}.c
-    ${CMAKE_CURRENT_LIST_DIR}/moby-api-corpus-main.c)
+    ${CMAKE_CURRENT_LIST_DIR}/corpus-main.c)
   target_link_libraries(fuzz-${target}-corpus PRIVATE pouch-core pouch-common)
   add_test(NAME fuzz/${target}-corpus
     COMMAND fuzz-${target}-corpus ${CMAKE_CURRENT_LIST_DIR}/corpus/${target})

@@ -6,8 +6,7 @@ set(LAYER_UNPACK_SOURCES
   ${PROJECT_SOURCE_DIR}/engine/images/sha256.c
   ${PROJECT_SOURCE_DIR}/engine/error.c)
 
-add_executable(fuzz-layer-unpack-corpus ${CMAKE_CURRENT_LIST_DIR}/fuzz-layer-unpack.c)
-target_compile_definitions(fuzz-layer-unpack-corpus PRIVATE POUCH_FUZZ_REPLAY)
+add_executable(fuzz-layer-unpack-corpus ${CMAKE_CURRENT_LIST_DIR}/fuzz-layer-unpack.c ${CMAKE_CURRENT_LIST_DIR}/corpus-main.c)
 target_link_libraries(fuzz-layer-unpack-corpus PRIVATE pouch-images pouch-core pouch-common)
 add_test(NAME fuzz/layer-unpack-corpus
   COMMAND fuzz-layer-unpack-corpus ${CMAKE_CURRENT_LIST_DIR}/corpus/layer-unpack)

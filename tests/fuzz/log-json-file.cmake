@@ -8,8 +8,7 @@ set(LOG_JSON_FILE_FUZZ_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/log/json-line.c
   ${PROJECT_SOURCE_DIR}/plugins/log/log-time.c)
 
-add_executable(fuzz-log-json-file-corpus ${LOG_JSON_FILE_FUZZ_SOURCES})
-target_compile_definitions(fuzz-log-json-file-corpus PRIVATE POUCH_FUZZ_REPLAY)
+add_executable(fuzz-log-json-file-corpus ${LOG_JSON_FILE_FUZZ_SOURCES} ${CMAKE_CURRENT_LIST_DIR}/corpus-main.c)
 target_include_directories(fuzz-log-json-file-corpus PRIVATE ${PROJECT_SOURCE_DIR}/plugins/log)
 target_link_libraries(fuzz-log-json-file-corpus PRIVATE pouch-common pouch-plugin-api)
 add_test(NAME fuzz/log-json-file-corpus
