@@ -378,8 +378,8 @@ static int32_t rns_delete(void *state, const char *id, int32_t force)
         return report(st, &e);
     /* The shim removes its cgroup and state dir after answering; finish
      * the job for a shim that is gone. */
-    for (int i = 0; i < 100 && access(dir, F_OK) == 0 && r == 0; i++) {
-        struct timespec ts = {0, 20 * 1000 * 1000};
+    for (int i = 0; i < 2000 && access(dir, F_OK) == 0 && r == 0; i++) {
+        struct timespec ts = {0, 1000 * 1000}; /* 1 ms: this is on docker run --rm's path */
         nanosleep(&ts, NULL);
     }
     char cgfile[4096];

@@ -116,7 +116,7 @@ static void reply_err(shim *sh, client *c, int err, const char *msg)
     reply(sh, c, s ? s : "{\"ok\":false,\"errno\":5,\"error\":\"out of memory\"}");
 }
 
-static _Noreturn void cleanup_and_exit(shim *sh, int code)
+static void cleanup(shim *sh)
 {
     slog(sh, "deleting container %s", sh->id);
     if (sh->cg) {
@@ -125,6 +125,11 @@ static _Noreturn void cleanup_and_exit(shim *sh, int code)
             slog(sh, "remove cgroup %s: %s", sh->cg->path, strerror(-r));
     }
     rns_rm_rf(sh->state_dir);
+}
+
+static _Noreturn void cleanup_and_exit(shim *sh, int code)
+{
+    cleanup(sh);
     exit(code);
 }
 
@@ -231,8 +236,10 @@ static void do_kill(shim *sh, client *c, const ctl_request *rq)
 static void do_delete(shim *sh, client *c, const ctl_request *rq)
 {
     if (sh->status == ST_STOPPED) {
+        /* clean up first: the caller finds nothing left once answered */
+        cleanup(sh);
         reply(sh, c, "{\"ok\":true}");
-        cleanup_and_exit(sh, 0);
+        exit(0);
     }
     if (sh->status == ST_RUNNING && !rq->force)
         return reply_err(sh, c, -EBUSY, "container is running: stop it before deleting it, or force");
