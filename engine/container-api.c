@@ -112,8 +112,13 @@ int32_t container_api_list(const pouch_host *h, const char *options_json, char *
     static time_t cache_sec;
     static const struct container_store *cache_store;
     const char *key = options_json ? options_json : "";
-    time_t sec = time(NULL);
     pthread_mutex_lock(&s->lock);
+    /* Only "Up 5 seconds" / "Exited (0) 3 minutes ago" age: a list of created
+     * containers reads the same until something changes. */
+    time_t sec = 0;
+    for (size_t i = 0; i < s->n && !sec; i++)
+        if (s->v[i]->status != STATUS_CREATED)
+            sec = time(NULL);
     if (cache_text && cache_store == s && cache_gen == s->generation && cache_sec == sec && !strcmp(cache_opts, key)) {
         *ret_json = strdup(cache_text);
         pthread_mutex_unlock(&s->lock);
