@@ -17,6 +17,7 @@
 #   bench/containers.sh [-n RUNS] [--pouchd PATH] [--plugin-dir DIR] [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tests/lib/private-dockerd.sh
 RUNS=20; CYCLES=100; PSN=500; LOGN=1000000; MEMN=100
 POUCHD=${POUCHD:-$PWD/build/pouchd}
 PLUGIN_DIR=${POUCH_PLUGIN_DIR:-$PWD/build/plugins}
@@ -73,30 +74,9 @@ echo '{}' >"$W/pouchd.json"
   --exec-root "$W/pouch/exec" -H "unix://$W/pouchd.sock" --pidfile "$W/pouchd.pid" \
   --plugins=moby-api,runtime-ns,log-json-file,log-none </dev/null >"$W/pouchd.log" 2>&1 &
 POUCHD_PID=$!; PIDS+=($!)
-D=$W/docker; mkdir -p "$D/containerd" "$D/docker"
-cat >"$D/containerd/config.toml" <<T
-version = 2
-root = "$D/containerd/root"
-state = "$D/containerd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$D/containerd/containerd.sock"
-[ttrpc]
-  address = "$D/containerd/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$D/containerd/opt"
-T
-containerd --config "$D/containerd/config.toml" </dev/null >"$D/containerd.log" 2>&1 &
-CPID=$!
-for _ in $(seq 200); do [ -S "$D/containerd/containerd.sock" ] && break; sleep 0.1; done
-echo '{}' >"$D/docker/daemon.json"
-dockerd --config-file "$D/docker/daemon.json" --data-root "$D/docker/root" --exec-root "$D/docker/exec" \
-  --pidfile "$D/docker/docker.pid" -H "unix://$D/docker.sock" --containerd "$D/containerd/containerd.sock" \
-  --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-  </dev/null >"$D/dockerd.log" 2>&1 &
-DPID=$!
+D=$W/docker
+private_dockerd_start "$D"
+DPID=$PRIVATE_DOCKERD_PID; CPID=$PRIVATE_CONTAINERD_PID
 PIDS+=("$DPID" "$CPID")   # dockerd stops before containerd
 SOCK=([pouchd]="$W/pouchd.sock" [dockerd]="$D/docker.sock")
 wait_ping "${SOCK[pouchd]}"; wait_ping "${SOCK[dockerd]}"

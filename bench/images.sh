@@ -10,6 +10,7 @@
 #   bench/images.sh [-n RUNS] [--size-mb MB] [--count IMAGES] [--pouchd PATH] [--plugin-dir DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tests/lib/private-dockerd.sh
 RUNS=5; SIZE_MB=300; COUNT=300
 POUCHD=${POUCHD:-$PWD/build/pouchd}
 PLUGIN_DIR=${POUCH_PLUGIN_DIR:-$PWD/build/plugins}
@@ -52,30 +53,9 @@ echo '{}' >"$W/pouchd.json"
 "$POUCHD" --plugin-dir "$PLUGIN_DIR" --config-file "$W/pouchd.json" --data-root "$W/pouch/root" \
   --exec-root "$W/pouch/exec" -H "unix://$W/pouchd.sock" --pidfile "$W/pouchd.pid" </dev/null >"$W/pouchd.log" 2>&1 &
 PIDS+=($!)
-D=$W/docker; mkdir -p "$D/containerd" "$D/docker"
-cat >"$D/containerd/config.toml" <<T
-version = 2
-root = "$D/containerd/root"
-state = "$D/containerd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$D/containerd/containerd.sock"
-[ttrpc]
-  address = "$D/containerd/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$D/containerd/opt"
-T
-containerd --config "$D/containerd/config.toml" </dev/null >"$D/containerd.log" 2>&1 &
-CPID=$!
-for _ in $(seq 200); do [ -S "$D/containerd/containerd.sock" ] && break; sleep 0.1; done
-echo '{}' >"$D/docker/daemon.json"
-dockerd --config-file "$D/docker/daemon.json" --data-root "$D/docker/root" --exec-root "$D/docker/exec" \
-  --pidfile "$D/docker/docker.pid" -H "unix://$D/docker.sock" --containerd "$D/containerd/containerd.sock" \
-  --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-  </dev/null >"$D/dockerd.log" 2>&1 &
-PIDS+=($! "$CPID")   # dockerd stops before containerd
+D=$W/docker
+private_dockerd_start "$D"
+PIDS+=("$PRIVATE_DOCKERD_PID" "$PRIVATE_CONTAINERD_PID")   # dockerd stops before containerd
 wait_ping "$W/pouchd.sock"; wait_ping "$D/docker.sock"
 declare -A SOCK=([pouchd]="$W/pouchd.sock" [dockerd]="$D/docker.sock")
 dk() { local e=$1; shift; "$DOCKER" -H "unix://${SOCK[$e]}" "$@"; }

@@ -6,6 +6,7 @@
 # privately (own dirs and socket, no bridge, no iptables, no ip forwarding),
 # so the host's network state is untouched; both daemons stop by PID.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/private-dockerd.sh"
 
 command -v dockerd >/dev/null || skip "dockerd is not installed (Debian's docker.io provides it)"
 command -v containerd >/dev/null || skip "containerd is not installed (docker.io depends on it)"
@@ -19,30 +20,10 @@ DOCKER=$(find_docker28)
 # dockerd_private_start DIR: containerd + dockerd on DIR; sets DOCKERD_SOCK.
 dockerd_private_start() {
   local D=$1
-  mkdir -p "$D/containerd" "$D/docker"
-  cat >"$D/containerd/config.toml" <<T
-version = 2
-root = "$D/containerd/root"
-state = "$D/containerd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$D/containerd/containerd.sock"
-[ttrpc]
-  address = "$D/containerd/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$D/containerd/opt"
-T
-  containerd --config "$D/containerd/config.toml" </dev/null >"$D/containerd.log" 2>&1 &
-  CONTAINERD_PID=$!; T_DAEMON_PIDS+=("$CONTAINERD_PID")
-  wait_until 20 "containerd socket $D/containerd/containerd.sock" test -S "$D/containerd/containerd.sock"
-  echo '{}' >"$D/docker/daemon.json"
-  dockerd --config-file "$D/docker/daemon.json" --data-root "$D/docker/root" --exec-root "$D/docker/exec" \
-    --pidfile "$D/docker/docker.pid" -H "unix://$D/docker.sock" --containerd "$D/containerd/containerd.sock" \
-    --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-    </dev/null >"$D/dockerd.log" 2>&1 &
-  DOCKERD_PID=$!; T_DAEMON_PIDS+=("$DOCKERD_PID")
+  private_dockerd_start "$D"
+  CONTAINERD_PID=$PRIVATE_CONTAINERD_PID
+  DOCKERD_PID=$PRIVATE_DOCKERD_PID
+  T_DAEMON_PIDS+=("$CONTAINERD_PID" "$DOCKERD_PID")
   DOCKERD_SOCK=$D/docker.sock
   local i
   for ((i = 0; i < 600; i++)); do
