@@ -218,8 +218,13 @@ static json_t *plugin_names(const json_t *plugins, const char *kind)
     json_t *p;
     json_array_foreach((json_t *)plugins, i, p)
     {
-        if (strcmp(str(p, "Kind", ""), kind) == 0)
-            json_array_append_new(out, json_string(str(p, "Name", "")));
+        if (strcmp(str(p, "Kind", ""), kind) != 0)
+            continue;
+        /* docker info lists log drivers by driver name: log-json-file is "json-file" */
+        const char *name = str(p, "Name", "");
+        if (strcmp(kind, "log") == 0 && strncmp(name, "log-", 4) == 0)
+            name += 4;
+        json_array_append_new(out, json_string(name));
     }
     return out;
 }

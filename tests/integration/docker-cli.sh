@@ -50,5 +50,7 @@ pass "docker info --format '{{json .}}' has dockerd 20.10's key set"
 assert_eq "$POUCH_ROOT" "$(json_get 'd["DockerRootDir"]' <<<"$out")" "info .DockerRootDir"
 assert_eq "null" "$(json_get 'd.get("ServerErrors")' <<<"$out")" "info .ServerErrors"
 assert_eq "inactive" "$(json_get 'd["Swarm"]["LocalNodeState"]' <<<"$out")" "info .Swarm.LocalNodeState"
+# log drivers by driver name, as dockerd lists them (the default plugin set)
+assert_eq '["json-file", "none"]' "$(json_get 'sorted(d["Plugins"]["Log"])' <<<"$out")" "info .Plugins.Log"
 
 pouchd_stop
