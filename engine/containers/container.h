@@ -57,6 +57,12 @@ struct container_store {
 };
 
 const char *container_status_name(enum container_status s);
+
+/* Its process is alive (running or paused). Store lock held. */
+static inline bool container_running(const struct container *c)
+{
+    return c->status == STATUS_RUNNING || c->status == STATUS_PAUSED;
+}
 enum container_status container_status_parse(const char *s);
 
 /* containers.c: the store */

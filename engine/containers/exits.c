@@ -207,8 +207,7 @@ static void *worker_main(void *arg)
                 worker.tail = NULL;
             struct container *c = NULL;
             uint64_t starts = 0;
-            if (container_lookup(s, it->id, &c) >= 0 && strcmp(c->id, it->id) == 0 &&
-                (c->status == STATUS_RUNNING || c->status == STATUS_PAUSED)) {
+            if (container_lookup(s, it->id, &c) >= 0 && strcmp(c->id, it->id) == 0 && container_running(c)) {
                 record_exit(s, c, it->status);
                 c->refs++;
                 starts = c->starts;
@@ -282,7 +281,7 @@ int ctr_restore(struct container_store *s)
         struct container *c = s->v[i];
         json_t *st = json_object_get(inv, c->id);
         const char *rs = json_string_value(json_object_get(st, "status"));
-        bool was_running = c->status == STATUS_RUNNING || c->status == STATUS_PAUSED;
+        bool was_running = container_running(c);
         if (st && rs && (!strcmp(rs, "running") || !strcmp(rs, "paused"))) {
             c->prepared = true;
             c->rootfs_mounted = true;

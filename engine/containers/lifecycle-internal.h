@@ -30,6 +30,8 @@ struct pouch_runtime_ops;
 
 /* Publish a container event (store lock held); takes extra. */
 void ctr_event(struct container_store *s, struct container *c, const char *action, json_t *extra);
+/* The same, taking the store lock around it. */
+void ctr_event_locking(struct container_store *s, struct container *c, const char *action, json_t *extra);
 struct plugin *ctr_find_plugin(struct daemon *d, uint32_t kind, const char *name);
 int ctr_runtime_of(struct container_store *s, struct container *c, struct plugin **ret_p,
                    const struct pouch_runtime_ops **ret_ops);

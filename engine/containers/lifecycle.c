@@ -55,6 +55,13 @@ void ctr_event(struct container_store *s, struct container *c, const char *actio
     event_bus_publish(s->daemon->bus, &ev);
 }
 
+void ctr_event_locking(struct container_store *s, struct container *c, const char *action, json_t *extra)
+{
+    pthread_mutex_lock(&s->lock);
+    ctr_event(s, c, action, extra);
+    pthread_mutex_unlock(&s->lock);
+}
+
 struct plugin *ctr_find_plugin(struct daemon *d, uint32_t kind, const char *name)
 {
     for (size_t i = 0; i < d->plugins.n; i++) {
@@ -312,7 +319,7 @@ static int start_failure_code(const char *msg)
 /* Start with op held. */
 int ctr_start_locked(struct container_store *s, struct container *c)
 {
-    if (c->status == STATUS_RUNNING || c->status == STATUS_PAUSED)
+    if (container_running(c))
         return err_set(-EALREADY, "container %.12s is already running", c->id);
     if (c->status == STATUS_EXITED && c->prepared)
         ctr_unprepare(s, c);
@@ -441,9 +448,7 @@ int ctr_send_signal(struct container_store *s, struct container *c, int sig)
     if (r >= 0) {
         char num[16];
         snprintf(num, sizeof(num), "%d", sig);
-        pthread_mutex_lock(&s->lock);
-        ctr_event(s, c, "kill", json_pack("{s:s}", "signal", num));
-        pthread_mutex_unlock(&s->lock);
+        ctr_event_locking(s, c, "kill", json_pack("{s:s}", "signal", num));
     }
     return r;
 }
@@ -456,9 +461,9 @@ bool ctr_wait_not_running(struct container_store *s, struct container *c, int ti
     int64_t deadline = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + (int64_t)timeout_ms * 1000000LL;
     ts.tv_sec = deadline / 1000000000LL;
     ts.tv_nsec = deadline % 1000000000LL;
-    while (c->status == STATUS_RUNNING || c->status == STATUS_PAUSED)
+    while (container_running(c))
         if (pthread_cond_timedwait(&s->changed, &s->lock, &ts) != 0)
-            return c->status != STATUS_RUNNING && c->status != STATUS_PAUSED;
+            return !container_running(c);
     return true;
 }
 
@@ -500,9 +505,7 @@ static int stop_locked(struct container_store *s, struct container *c, int timeo
         if (!stopped)
             return err_set(-EIO, "container %.12s did not stop after SIGKILL", c->id);
     }
-    pthread_mutex_lock(&s->lock);
-    ctr_event(s, c, "stop", NULL);
-    pthread_mutex_unlock(&s->lock);
+    ctr_event_locking(s, c, "stop", NULL);
     return 0;
 }
 
@@ -530,7 +533,7 @@ int ctr_kill(struct container_store *s, const char *ref, const char *signal)
         return r;
     pthread_mutex_lock(&c->op);
     pthread_mutex_lock(&s->lock);
-    bool running = c->status == STATUS_RUNNING || c->status == STATUS_PAUSED;
+    bool running = container_running(c);
     if (running && (sig == SIGKILL || sig == SIGTERM))
         c->manually_stopped = true;
     pthread_mutex_unlock(&s->lock);
@@ -560,9 +563,7 @@ int ctr_restart(struct container_store *s, const char *ref, int timeout)
         r = ctr_start_locked(s, c);
     }
     if (r >= 0) {
-        pthread_mutex_lock(&s->lock);
-        ctr_event(s, c, "restart", NULL);
-        pthread_mutex_unlock(&s->lock);
+        ctr_event_locking(s, c, "restart", NULL);
     }
     pthread_mutex_unlock(&c->op);
     container_unref(s, c);
@@ -586,7 +587,7 @@ int ctr_wait(struct container_store *s, const char *ref, const char *condition, 
             container_unref(s, c);
             return err_set(-ESHUTDOWN, "the daemon is shutting down; the container keeps running");
         }
-        bool running = c->status == STATUS_RUNNING || c->status == STATUS_PAUSED || c->status == STATUS_RESTARTING;
+        bool running = container_running(c) || c->status == STATUS_RESTARTING;
         if (!strcmp(cond, "removed")     ? c->removed
             : !strcmp(cond, "next-exit") ? c->exits > exits || c->removed
                                          : !running || c->removed)
@@ -632,7 +633,7 @@ int ctr_remove(struct container_store *s, const char *ref, bool force)
         return r;
     pthread_mutex_lock(&c->op);
     pthread_mutex_lock(&s->lock);
-    bool running = c->status == STATUS_RUNNING || c->status == STATUS_PAUSED;
+    bool running = container_running(c);
     bool removed = c->removed;
     if (c->status == STATUS_RESTARTING && force)
         c->restart_at = 0;

@@ -434,7 +434,7 @@ int view_list(struct container_store *s, json_t *options, json_t **ret)
     json_t *out = json_array();
     for (size_t i = 0; i < s->n; i++) {
         struct container *c = sorted[i];
-        bool running = c->status == STATUS_RUNNING || c->status == STATUS_PAUSED || c->status == STATUS_RESTARTING;
+        bool running = container_running(c) || c->status == STATUS_RESTARTING;
         int64_t created = c->created_ns;
         if (!all && !running)
             continue;
