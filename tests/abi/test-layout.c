@@ -21,6 +21,8 @@
 
 #define PIN(T, m, off) assert_int_equal(offsetof(T, m), off)
 /* End of the 1.0 part of T: the end of its last 1.0 member. */
+/* End of the part of T that minor 1 added (the same check). */
+#define END_1_1(T, last, end) END_1_0(T, last, end)
 #define END_1_0(T, last, end)                                                                                          \
     do {                                                                                                               \
         assert_int_equal(offsetof(T, last) + sizeof(((T *)0)->last), end);                                             \
@@ -113,6 +115,23 @@ static void engine(void **state)
     PIN(pouch_engine_api, container_attach, 208);
     PIN(pouch_engine_api, container_resize, 216);
     END_1_0(pouch_engine_api, container_resize, 224);
+    PIN(pouch_engine_api, container_pause, 224);
+    PIN(pouch_engine_api, container_unpause, 232);
+    PIN(pouch_engine_api, container_update, 240);
+    PIN(pouch_engine_api, container_stats, 248);
+    PIN(pouch_engine_api, container_top, 256);
+    PIN(pouch_engine_api, container_changes, 264);
+    PIN(pouch_engine_api, container_export, 272);
+    PIN(pouch_engine_api, container_path_stat, 280);
+    PIN(pouch_engine_api, container_archive_get, 288);
+    PIN(pouch_engine_api, container_archive_put, 296);
+    PIN(pouch_engine_api, container_commit, 304);
+    PIN(pouch_engine_api, exec_create, 312);
+    PIN(pouch_engine_api, exec_prepare, 320);
+    PIN(pouch_engine_api, exec_start, 328);
+    PIN(pouch_engine_api, exec_inspect, 336);
+    PIN(pouch_engine_api, exec_resize, 344);
+    END_1_1(pouch_engine_api, exec_resize, 352);
 }
 
 static void ops_tables(void **state)
@@ -136,6 +155,16 @@ static void ops_tables(void **state)
     PIN(pouch_runtime_ops, list, 64);
     PIN(pouch_runtime_ops, free, 72);
     END_1_0(pouch_runtime_ops, free, 80);
+    PIN(pouch_runtime_ops, pause, 80);
+    PIN(pouch_runtime_ops, resume, 88);
+    PIN(pouch_runtime_ops, exec_create, 96);
+    PIN(pouch_runtime_ops, exec_start, 104);
+    PIN(pouch_runtime_ops, exec_state, 112);
+    PIN(pouch_runtime_ops, exec_resize, 120);
+    PIN(pouch_runtime_ops, update, 128);
+    PIN(pouch_runtime_ops, stats, 136);
+    PIN(pouch_runtime_ops, pids, 144);
+    END_1_1(pouch_runtime_ops, pids, 152);
     END_1_0(pouch_network_ops, reserved, 8);
     END_1_0(pouch_volume_ops, reserved, 8);
     PIN(pouch_log_ops, writer_open, 8);

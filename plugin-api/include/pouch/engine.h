@@ -112,6 +112,58 @@ typedef struct pouch_engine_api {
     int32_t (*container_attach)(const struct pouch_host *host, const char *id, char **ret_json);
     /* 1.0: resize the container's tty. */
     int32_t (*container_resize)(const struct pouch_host *host, const char *id, int32_t rows, int32_t cols);
+
+    /* Running containers (1.1). */
+
+    /* 1.1: freeze / thaw every process (POST /containers/{id}/pause, unpause). */
+    int32_t (*container_pause)(const struct pouch_host *host, const char *id);
+    int32_t (*container_unpause)(const struct pouch_host *host, const char *id);
+    /* 1.1: POST /containers/{id}/update: config_json is its body (resources
+     * and RestartPolicy); *ret_json {"Warnings":[…]}. */
+    int32_t (*container_update)(const struct pouch_host *host, const char *id, const char *config_json,
+                                char **ret_json);
+    /* 1.1: one sample of GET /containers/{id}/stats (stream=false,
+     * one-shot=true shape: "read" set, "precpu_stats" empty); a stopped
+     * container gives zeroed figures as dockerd does. */
+    int32_t (*container_stats)(const struct pouch_host *host, const char *id, char **ret_json);
+    /* 1.1: GET /containers/{id}/top: ps_args NULL or "" means "-ef";
+     * *ret_json {"Titles":[…],"Processes":[[…],…]}. */
+    int32_t (*container_top)(const struct pouch_host *host, const char *id, const char *ps_args, char **ret_json);
+    /* 1.1: GET /containers/{id}/changes: [{"Path","Kind"}] or null. */
+    int32_t (*container_changes)(const struct pouch_host *host, const char *id, char **ret_json);
+    /* 1.1: write the container's whole filesystem to out_fd as a tar stream. */
+    int32_t (*container_export)(const struct pouch_host *host, const char *id, int32_t out_fd);
+    /* 1.1: stat path inside the container: {"name","size","mode","mtime",
+     * "linkTarget"} (mode in Go's os.FileMode bits, as X-Docker-Container-
+     * Path-Stat carries it). */
+    int32_t (*container_path_stat)(const struct pouch_host *host, const char *id, const char *path, char **ret_json);
+    /* 1.1: write path (a file or a tree) inside the container to out_fd as a
+     * tar stream (GET /containers/{id}/archive). */
+    int32_t (*container_archive_get)(const struct pouch_host *host, const char *id, const char *path, int32_t out_fd);
+    /* 1.1: extract the tar stream read from in_fd into directory path inside
+     * the container (PUT /containers/{id}/archive); options_json
+     * {"noOverwriteDirNonDir":bool,"copyUIDGID":bool}. */
+    int32_t (*container_archive_put)(const struct pouch_host *host, const char *id, const char *path, int32_t in_fd,
+                                     const char *options_json);
+    /* 1.1: POST /commit: options_json {"container","repo","tag","comment",
+     * "author","pause":bool,"changes":[…],"config":{…}}; *ret_json {"Id"}. */
+    int32_t (*container_commit)(const struct pouch_host *host, const char *options_json, char **ret_json);
+
+    /* Exec (1.1). */
+
+    /* 1.1: POST /containers/{id}/exec: config_json is its body;
+     * *ret_json {"Id"}. */
+    int32_t (*exec_create)(const struct pouch_host *host, const char *id, const char *config_json, char **ret_json);
+    /* 1.1: set the exec process up in the runtime and say where its stdio is:
+     * *ret_json {"path":"…","tty":bool,"exec":"<exec id>"} (runtime.h: the
+     * attach handshake carries "exec"). A started exec: -EBUSY. */
+    int32_t (*exec_prepare)(const struct pouch_host *host, const char *exec_id, char **ret_json);
+    /* 1.1: start it (preparing it first when exec_prepare was not called). */
+    int32_t (*exec_start)(const struct pouch_host *host, const char *exec_id);
+    /* 1.1: GET /exec/{id}/json. */
+    int32_t (*exec_inspect)(const struct pouch_host *host, const char *exec_id, char **ret_json);
+    /* 1.1: POST /exec/{id}/resize. */
+    int32_t (*exec_resize)(const struct pouch_host *host, const char *exec_id, int32_t rows, int32_t cols);
 } pouch_engine_api;
 
 #define POUCH_ENGINE_HAS(api, m) POUCH_HAS(api, struct pouch_engine_api, m)

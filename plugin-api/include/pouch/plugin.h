@@ -13,7 +13,7 @@ extern "C" {
 /* ABI version this header describes. A major bump breaks every plugin; a minor
  * bump only appends fields to tables (1.0: first release). */
 #define POUCH_ABI_MAJOR 1
-#define POUCH_ABI_MINOR 0
+#define POUCH_ABI_MINOR 1
 
 /* Plugin kinds (values of pouch_plugin_descriptor.kind). Since 1.0. */
 #define POUCH_KIND_RUNTIME 1  /* isolates containers: see runtime.h */

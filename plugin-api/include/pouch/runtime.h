@@ -49,6 +49,38 @@ typedef struct pouch_runtime_ops {
     int32_t (*list)(void *state, char **ret_json);
     /* 1.0: free a JSON or path string returned by a method above. */
     void (*free)(void *state, void *ptr);
+    /* 1.1: freeze every process of the container (cgroup freezer), and thaw
+     * them. state then reports "paused" until resume. */
+    int32_t (*pause)(void *state, const char *id);
+    int32_t (*resume)(void *state, const char *id);
+    /* 1.1: prepare an extra process exec_id in the running container id.
+     * process_json is an OCI runtime-spec "process" object (terminal, user,
+     * args, env, cwd, capabilities, noNewPrivileges, rlimits); the process
+     * joins every namespace and the cgroup of the container and gets the
+     * container's seccomp filter. options_json {"stdin":bool,"tty":bool}.
+     * It waits for exec_start, so that an attach can connect first: the
+     * attach handshake line then carries "exec":"<exec_id>". */
+    int32_t (*exec_create)(void *state, const char *id, const char *exec_id, const char *process_json,
+                           const char *options_json);
+    /* 1.1: start a prepared exec process. */
+    int32_t (*exec_start)(void *state, const char *id, const char *exec_id);
+    /* 1.1: {"status":"created"|"running"|"stopped","pid":N,"exit_code":N,
+     * "error":"…"} of an exec process (-ENOENT once forgotten). */
+    int32_t (*exec_state)(void *state, const char *id, const char *exec_id, char **ret_json);
+    /* 1.1: resize an exec process's terminal. */
+    int32_t (*exec_resize)(void *state, const char *id, const char *exec_id, int32_t rows, int32_t cols);
+    /* 1.1: change the limits of a live container; resources_json is an OCI
+     * runtime-spec "linux.resources" object holding only what changes. */
+    int32_t (*update)(void *state, const char *id, const char *resources_json);
+    /* 1.1: resource usage now, in the Docker Engine API's stats shapes:
+     * {"cpu_stats":{"cpu_usage":{"total_usage","usage_in_kernelmode",
+     * "usage_in_usermode","percpu_usage"},"throttling_data":{…}},
+     * "memory_stats":{"usage","max_usage","limit","failcnt","stats":{…}},
+     * "pids_stats":{"current","limit"},"blkio_stats":{…}} (cgroup v2 keys
+     * for memory "stats" on a v2 host, as dockerd). Times in ns. */
+    int32_t (*stats)(void *state, const char *id, char **ret_json);
+    /* 1.1: host PIDs of every process in the container: [N,…]. */
+    int32_t (*pids)(void *state, const char *id, char **ret_json);
 } pouch_runtime_ops;
 
 #ifdef __cplusplus
