@@ -9,7 +9,7 @@ set -euo pipefail
 
 # Keep in step with pkg_check_modules/find_* in the CMakeLists files.
 BUILD_PKGS=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
-  libltdl-dev libgnutls28-dev libarchive-dev libssl-dev curl ca-certificates)
+  libltdl-dev libgnutls28-dev libarchive-dev libssl-dev libseccomp-dev curl ca-certificates)
 # Test clients and tools; busybox-static and zstd feed tests/images/mkimage.py.
 # docker.io gives the interoperability tests a real dockerd to compare with
 # (they start it privately, on their own socket and dirs).
