@@ -292,3 +292,19 @@ _Noreturn void container_child(container_ctx *c)
     send_msg(c->sync_fd, -err, msg);
     _exit(err == ENOENT ? 127 : 126);
 }
+
+/* For exec (exec.c): the same steps as the init's, on an exec's process. */
+void container_reset_signals(void)
+{
+    reset_signals();
+}
+
+int container_set_rlimits(const spec *s, rns_error *e)
+{
+    return apply_rlimits(s, e);
+}
+
+int container_set_user_and_caps(const spec *s, rns_error *e)
+{
+    return apply_user_and_caps(s, e);
+}

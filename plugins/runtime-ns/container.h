@@ -39,6 +39,12 @@ _Noreturn void container_child(container_ctx *c);
  * runc/dockerd word it. */
 int container_lookup(const char *arg0, const char *const *env, char *ret, size_t len, rns_error *e);
 
+/* The init's steps, reused by an exec's child: signal dispositions back to
+ * default; process.rlimits; user, groups, capabilities, no_new_privs. */
+void container_reset_signals(void);
+int container_set_rlimits(const spec *s, rns_error *e);
+int container_set_user_and_caps(const spec *s, rns_error *e);
+
 /* Root filesystem (mounts.c): everything up to and including pivot_root. */
 int rootfs_setup(const container_ctx *c, rns_error *e);
 /* After sysctls: maskedPaths, readonlyPaths, readonly root. */

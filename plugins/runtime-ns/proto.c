@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,21 @@ int ctl_parse(const char *line, ctl_request *ret, rns_error *e)
     static const struct {
         const char *name;
         int op;
-    } ops[] = {{"start", CTL_START},   {"kill", CTL_KILL},   {"state", CTL_STATE},
-               {"resize", CTL_RESIZE}, {"watch", CTL_WATCH}, {"delete", CTL_DELETE}};
+    } ops[] = {{"start", CTL_START},
+               {"kill", CTL_KILL},
+               {"state", CTL_STATE},
+               {"resize", CTL_RESIZE},
+               {"watch", CTL_WATCH},
+               {"delete", CTL_DELETE},
+               {"pause", CTL_PAUSE},
+               {"resume", CTL_RESUME},
+               {"exec_create", CTL_EXEC_CREATE},
+               {"exec_start", CTL_EXEC_START},
+               {"exec_state", CTL_EXEC_STATE},
+               {"exec_resize", CTL_EXEC_RESIZE},
+               {"update", CTL_UPDATE},
+               {"stats", CTL_STATS},
+               {"pids", CTL_PIDS}};
     ctl_request r = {.signal = 15};
     for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
         if (!strcmp(op, ops[i].name))
@@ -35,7 +49,30 @@ int ctl_parse(const char *line, ctl_request *ret, rns_error *e)
     }
     r.all = json_is_true(json_object_get(o, "all"));
     r.force = json_is_true(json_object_get(o, "force"));
-    if (r.op == CTL_RESIZE) {
+    if (r.op >= CTL_EXEC_CREATE && r.op <= CTL_EXEC_RESIZE) {
+        const char *id = json_string_value(json_object_get(o, "exec_id"));
+        if (!exec_id_valid(id))
+            return rns_err(e, -EINVAL, "%s: \"exec_id\" must be 1-%d characters of [A-Za-z0-9_.-]", op,
+                           EXEC_ID_MAX);
+        snprintf(r.exec_id, sizeof(r.exec_id), "%s", id);
+    }
+    if (r.op == CTL_EXEC_CREATE) {
+        json_t *p = json_object_get(o, "process");
+        if (!json_is_object(p))
+            return rns_err(e, -EINVAL, "exec_create: \"process\" must be an OCI process object");
+        r.in = json_is_true(json_object_get(o, "stdin"));
+        r.tty = json_is_true(json_object_get(o, "tty"));
+        if (!(r.process = json_dumps(p, JSON_COMPACT)))
+            return -ENOMEM;
+    }
+    if (r.op == CTL_UPDATE) {
+        json_t *res = json_object_get(o, "resources");
+        if (!json_is_object(res))
+            return rns_err(e, -EINVAL, "update: \"resources\" must be an OCI linux.resources object");
+        if (!(r.resources = json_dumps(res, JSON_COMPACT)))
+            return -ENOMEM;
+    }
+    if (r.op == CTL_RESIZE || r.op == CTL_EXEC_RESIZE) {
         json_t *rows = json_object_get(o, "rows"), *cols = json_object_get(o, "cols");
         if (!json_is_integer(rows) || !json_is_integer(cols) || json_integer_value(rows) < 0 ||
             json_integer_value(cols) < 0 || json_integer_value(rows) > 65535 || json_integer_value(cols) > 65535)
@@ -45,6 +82,24 @@ int ctl_parse(const char *line, ctl_request *ret, rns_error *e)
     }
     *ret = r;
     return 0;
+}
+
+void ctl_request_free(ctl_request *r)
+{
+    free(r->process);
+    free(r->resources);
+    r->process = r->resources = NULL;
+}
+
+int exec_id_valid(const char *id)
+{
+    if (!id || !*id || strlen(id) > EXEC_ID_MAX || id[0] == '.')
+        return 0;
+    for (const char *p = id; *p; p++)
+        if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9')))
+            return 0;
+    return 1;
 }
 
 char *ctl_error_reply(int err, const char *msg)
@@ -67,6 +122,12 @@ int attach_parse(const char *line, attach_request *ret, rns_error *e)
         .err = json_is_true(json_object_get(o, "stderr")),
         .stream = json_object_get(o, "stream") ? json_is_true(json_object_get(o, "stream")) : 1,
     };
+    json_t *ex = json_object_get(o, "exec");
+    if (ex && !json_is_null(ex)) {
+        if (!exec_id_valid(json_string_value(ex)))
+            return rns_err(e, -EINVAL, "attach request: \"exec\" is not a valid exec id");
+        snprintf(r.exec_id, sizeof(r.exec_id), "%s", json_string_value(ex));
+    }
     *ret = r;
     return 0;
 }

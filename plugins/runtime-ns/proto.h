@@ -6,22 +6,50 @@
 
 #include "util.h"
 
-enum { CTL_START = 1, CTL_KILL, CTL_STATE, CTL_RESIZE, CTL_WATCH, CTL_DELETE };
+enum {
+    CTL_START = 1,
+    CTL_KILL,
+    CTL_STATE,
+    CTL_RESIZE,
+    CTL_WATCH,
+    CTL_DELETE,
+    /* ABI 1.1 */
+    CTL_PAUSE,
+    CTL_RESUME,
+    CTL_EXEC_CREATE,
+    CTL_EXEC_START,
+    CTL_EXEC_STATE,
+    CTL_EXEC_RESIZE,
+    CTL_UPDATE,
+    CTL_STATS,
+    CTL_PIDS,
+};
+
+#define EXEC_ID_MAX 128
 
 typedef struct ctl_request {
     int op;
     int signal;     /* kill: 1..64 (default SIGTERM) */
     int all;        /* kill: every process in the cgroup */
-    int rows, cols; /* resize */
+    int rows, cols; /* resize, exec_resize */
     int force;      /* delete: kill a running container first */
+    char exec_id[EXEC_ID_MAX + 1]; /* exec_*: which exec */
+    int in, tty;                   /* exec_create: "stdin", "tty" */
+    char *process;                 /* exec_create: the OCI process object, as JSON text */
+    char *resources;               /* update: the OCI linux.resources object, as JSON text */
 } ctl_request;
 
+/* Requests carrying process/resources own that text: ctl_request_free. */
 int ctl_parse(const char *line, ctl_request *ret, rns_error *e);
+void ctl_request_free(ctl_request *r);
+/* Exec ids travel in socket paths' neighbours and logs: [A-Za-z0-9_.-]{1,128}. */
+int exec_id_valid(const char *id);
 /* {"ok":false,"errno":N,"error":"…"} (malloc'd, no newline). */
 char *ctl_error_reply(int err, const char *msg);
 
 typedef struct attach_request {
     int in, out, err, stream;
+    char exec_id[EXEC_ID_MAX + 1]; /* "exec": attach to that exec's stdio, "" = the container's */
 } attach_request;
 
 int attach_parse(const char *line, attach_request *ret, rns_error *e);

@@ -416,6 +416,39 @@ int spec_parse(const char *text, const char *bundle_dir, spec **ret, rns_error *
     return 0;
 }
 
+/* One JSON object (an exec's "process", or an update's "linux.resources")
+ * parsed into an otherwise empty spec that owns it. */
+static int spec_parse_part(const char *text, const char *what, int process, spec **ret, rns_error *e)
+{
+    json_error_t je;
+    json_t *root = json_loads(text, 0, &je);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return rns_err(e, -EINVAL, "%s is not a JSON object: %s", what, je.text);
+    }
+    _cleanup_(spec_freep) spec *s = calloc(1, sizeof(*s));
+    if (!s) {
+        json_decref(root);
+        return -ENOMEM;
+    }
+    s->json = root;
+    int r = process ? parse_process(s, root, e) : parse_resources(&s->resources, root, e);
+    if (r < 0)
+        return r;
+    *ret = TAKE_PTR(s);
+    return 0;
+}
+
+int spec_parse_process(const char *text, spec **ret, rns_error *e)
+{
+    return spec_parse_part(text, "exec process", 1, ret, e);
+}
+
+int spec_parse_resources(const char *text, spec **ret, rns_error *e)
+{
+    return spec_parse_part(text, "linux.resources", 0, ret, e);
+}
+
 int spec_load(const char *bundle_dir, spec **ret, rns_error *e)
 {
     char path[4096];

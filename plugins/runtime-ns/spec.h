@@ -101,6 +101,10 @@ typedef struct spec {
 /* Parse config.json text; bundle_dir resolves a relative root.path. */
 int spec_parse(const char *text, const char *bundle_dir, spec **ret, rns_error *e);
 int spec_load(const char *bundle_dir, spec **ret, rns_error *e);
+/* An OCI "process" object alone (exec): fills the process fields only. */
+int spec_parse_process(const char *text, spec **ret, rns_error *e);
+/* An OCI "linux.resources" object alone (update): fills resources only. */
+int spec_parse_resources(const char *text, spec **ret, rns_error *e);
 void spec_free(spec *s);
 DEFINE_POINTER_CLEANUP(spec, spec_free)
 
