@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "seccomp.h"
 
 const char *const spec_default_caps[] = {
     "CAP_CHOWN",
@@ -481,16 +482,18 @@ int spec_build(const struct spec_input *in, json_t **ret)
         json_decref(caps);
         return err_set(-EINVAL, "no command specified");
     }
-    bool nnp = false;
+    struct security_opts sec;
+    json_t *seccomp = NULL;
+    r = security_opts_parse(json_object_get(hc, "SecurityOpt"), &sec);
+    if (r >= 0) /* judged against the final capabilities, as dockerd does */
+        r = seccomp_for_container(sec.seccomp, privileged, caps, &seccomp);
+    if (r < 0) {
+        json_decref(caps);
+        return r;
+    }
+    bool nnp = sec.no_new_privileges;
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(hc, "SecurityOpt"), i, v)
-    {
-        const char *o = json_string_value(v);
-        if (o && (strcmp(o, "no-new-privileges") == 0 || strcmp(o, "no-new-privileges:true") == 0 ||
-                  strcmp(o, "no-new-privileges=true") == 0))
-            nnp = true;
-    }
     json_t *rlimits = json_array();
     json_array_foreach(json_object_get(hc, "Ulimits"), i, v)
     {
@@ -500,6 +503,7 @@ int spec_build(const struct spec_input *in, json_t **ret)
         if (r < 0) {
             json_decref(caps);
             json_decref(rlimits);
+            json_decref(seccomp);
             return r;
         }
         json_array_append_new(rlimits, json_pack("{s:s, s:I, s:I}", "type", res, "hard", (json_int_t)int_of(v, "Hard"),
@@ -524,6 +528,7 @@ int spec_build(const struct spec_input *in, json_t **ret)
     r = user_mounts(hc, user);
     if (r < 0) {
         json_decref(process);
+        json_decref(seccomp);
         return r;
     }
     json_t *mounts = json_array();
@@ -568,6 +573,8 @@ int spec_build(const struct spec_input *in, json_t **ret)
     }
     json_object_set_new(lnx, "cgroupsPath", json_string(cgpath));
     json_object_set_new(lnx, "namespaces", namespaces(in, hc));
+    if (seccomp)
+        json_object_set_new(lnx, "seccomp", seccomp);
 
     json_t *sysctl = json_object();
     const char *key;
