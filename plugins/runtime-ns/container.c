@@ -2,6 +2,7 @@
  * the child only: every failure is sent to the shim over the sync socket as
  * one message and the child exits; it never writes to the container's stdio. */
 #include "container.h"
+#include "seccomp-filter.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -258,6 +259,11 @@ static int child_setup(container_ctx *c, char *exe, size_t exe_len, rns_error *e
         if (errno != ENOENT || rns_mkdir_p(s->cwd, 0755) < 0 || chdir(s->cwd) < 0)
             return rns_err(e, -errno, "chdir to cwd (\"%s\") set in config.json failed: %s", s->cwd, strerror(errno));
     }
+    /* Without no_new_privs the kernel takes a filter only from a process
+     * with CAP_SYS_ADMIN: load it now, before the caps and uid go (runc's
+     * order); the profile must then allow setresuid, capset, execve ... */
+    if (!s->no_new_privileges && (r = seccomp_filter_load(s, e)) < 0)
+        return r;
     if ((r = apply_user_and_caps(s, e)) < 0)
         return r;
     return container_lookup(s->args[0], s->env, exe, exe_len, e);
@@ -285,6 +291,12 @@ _Noreturn void container_child(container_ctx *c)
     send_msg(c->sync_fd, 0, "");
     if (wait_byte(c->sync_fd, SYNC_START) < 0)
         _exit(0); /* deleted before start */
+    /* With no_new_privs, as late as possible: the filter then constrains
+     * nothing but the container's own program. */
+    if (c->s->no_new_privileges && (r = seccomp_filter_load(c->s, &e)) < 0) {
+        send_msg(c->sync_fd, r, e.msg);
+        _exit(127);
+    }
     execve(exe, (char *const *)c->s->args, (char *const *)c->s->env);
     int err = errno;
     char msg[1024];

@@ -3,6 +3,7 @@
  * stdio and logs, attach and control sockets, exit status in exit.json.
  * Single-threaded on purpose; never exits while its container runs. */
 #include "container.h"
+#include "seccomp-filter.h"
 #include "shim.h"
 
 #include <errno.h>
@@ -486,7 +487,7 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
 {
     const spec *s = sh->s;
     int r = check_rlimits(s, e);
-    if (r < 0)
+    if (r < 0 || (r = seccomp_filter_prepare(sh->s, e)) < 0) /* compiled once, before any fork */
         return r;
     const char *root = cgroup_default_root(cgroup_root);
     int version = cgroup_detect(root);

@@ -379,6 +379,10 @@ static int parse_linux(spec *s, json_t *l, rns_error *e)
         }
     }
     s->rootfs_propagation = json_string_value(json_object_get(l, "rootfsPropagation"));
+    json_t *seccomp = json_object_get(l, "seccomp");
+    if (seccomp && !json_is_null(seccomp) && !json_is_object(seccomp))
+        return rns_err(e, -EINVAL, "config.json: linux.seccomp must be an object");
+    s->seccomp = json_is_object(seccomp) ? seccomp : NULL;
     return 0;
 }
 
@@ -478,6 +482,7 @@ void spec_free(spec *s)
     free(s->masked_paths);
     free(s->readonly_paths);
     free(s->sysctl);
+    free(s->seccomp_filter);
     json_decref(s->json);
     free(s);
 }

@@ -96,6 +96,9 @@ typedef struct spec {
     spec_kv *sysctl;
     size_t n_sysctl;
     const char *rootfs_propagation;
+    void *seccomp;             /* json_t * of linux.seccomp (borrowed), or NULL: no filter */
+    void *seccomp_filter;      /* struct sock_filter[] from seccomp_filter_prepare(), or NULL */
+    size_t seccomp_filter_len; /* its instructions */
 } spec;
 
 /* Parse config.json text; bundle_dir resolves a relative root.path. */

@@ -1,0 +1,244 @@
+/* linux.seccomp -> BPF with libseccomp, in the shim, once per container;
+ * then, in each child, one system call to install it. Follows runc 1.1:
+ * unknown syscall names are skipped, rules that repeat the default action
+ * are dropped, several conditions on one argument become separate rules.
+ * Never call libseccomp (or malloc) between fork and exec. */
+#include "seccomp-filter.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void ctx_releasep(scmp_filter_ctx *c)
+{
+    if (*c)
+        seccomp_release(*c);
+}
+
+/* An action name with its errno (EPERM when none is given, as runc). */
+static int action_of(const char *name, json_t *errno_ret, const char *where, uint32_t *ret, rns_error *e)
+{
+    uint32_t err = json_is_integer(errno_ret) ? (uint32_t)json_integer_value(errno_ret) : EPERM;
+    if (!name)
+        return rns_err(e, -EINVAL, "config.json: linux.seccomp.%s: the action is missing", where);
+    if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD"))
+        *ret = SCMP_ACT_KILL_THREAD;
+    else if (!strcmp(name, "SCMP_ACT_KILL_PROCESS"))
+        *ret = SCMP_ACT_KILL_PROCESS;
+    else if (!strcmp(name, "SCMP_ACT_TRAP"))
+        *ret = SCMP_ACT_TRAP;
+    else if (!strcmp(name, "SCMP_ACT_ERRNO"))
+        *ret = SCMP_ACT_ERRNO(err);
+    else if (!strcmp(name, "SCMP_ACT_TRACE"))
+        *ret = SCMP_ACT_TRACE(err);
+    else if (!strcmp(name, "SCMP_ACT_ALLOW"))
+        *ret = SCMP_ACT_ALLOW;
+    else if (!strcmp(name, "SCMP_ACT_LOG"))
+        *ret = SCMP_ACT_LOG;
+    else
+        return rns_err(e, -EINVAL, "config.json: linux.seccomp.%s: unknown action \"%s\"", where, name);
+    return 0;
+}
+
+static int operator_of(const char *name, enum scmp_compare *ret)
+{
+    static const struct {
+        const char *name;
+        enum scmp_compare op;
+    } ops[] = {
+        {"SCMP_CMP_NE", SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+    };
+    for (size_t i = 0; name && i < ARRAY_SIZE(ops); i++)
+        if (!strcmp(name, ops[i].name)) {
+            *ret = ops[i].op;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's token for "x86_64". */
+static uint32_t arch_of(const char *name)
+{
+    char lower[32];
+    size_t n = 0;
+    if (!name || strncmp(name, "SCMP_ARCH_", 10) != 0)
+        return 0;
+    for (const char *p = name + 10; *p && n < sizeof(lower) - 1; p++)
+        lower[n++] = (char)tolower((unsigned char)*p);
+    lower[n] = '\0';
+    return seccomp_arch_resolve_name(lower);
+}
+
+static int add_architectures(scmp_filter_ctx ctx, json_t *arches, rns_error *e)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arches, i, v)
+    {
+        uint32_t a = arch_of(json_string_value(v));
+        if (!a)
+            return rns_err(e, -EINVAL, "config.json: linux.seccomp.architectures[%zu]: unknown architecture %s", i,
+                           json_string_value(v) ? json_string_value(v) : "(not a string)");
+        int r = seccomp_arch_add(ctx, a);
+        if (r < 0 && r != -EEXIST)
+            return rns_err(e, r, "seccomp: add architecture %s: %s", json_string_value(v), strerror(-r));
+    }
+    return 0;
+}
+
+/* args of one syscall entry -> conditions; *ret_repeats when two conditions
+ * name the same argument (libseccomp cannot AND those). */
+static int conditions(json_t *args, const char *where, struct scmp_arg_cmp *conds, unsigned *ret_n, int *ret_repeats,
+                      rns_error *e)
+{
+    unsigned n = 0, seen = 0;
+    *ret_repeats = 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach(args, i, a)
+    {
+        if (n == 6)
+            return rns_err(e, -EINVAL, "config.json: linux.seccomp.%s: more than 6 argument conditions", where);
+        json_t *index = json_object_get(a, "index");
+        enum scmp_compare op;
+        if (!json_is_integer(index) || json_integer_value(index) < 0 || json_integer_value(index) > 5)
+            return rns_err(e, -EINVAL, "config.json: linux.seccomp.%s.args[%zu]: index must be 0 to 5", where, i);
+        if (operator_of(json_string_value(json_object_get(a, "op")), &op) < 0)
+            return rns_err(e, -EINVAL, "config.json: linux.seccomp.%s.args[%zu]: unknown operator %s", where, i,
+                           json_string_value(json_object_get(a, "op")) ? json_string_value(json_object_get(a, "op"))
+                                                                       : "(missing)");
+        unsigned idx = (unsigned)json_integer_value(index);
+        if (seen & (1u << idx))
+            *ret_repeats = 1;
+        seen |= 1u << idx;
+        /* For MASKED_EQ, value is the mask and valueTwo the wanted result. */
+        conds[n++] = (struct scmp_arg_cmp){
+            .arg = idx,
+            .op = op,
+            .datum_a = (scmp_datum_t)json_integer_value(json_object_get(a, "value")),
+            .datum_b = (scmp_datum_t)json_integer_value(json_object_get(a, "valueTwo")),
+        };
+    }
+    *ret_n = n;
+    return 0;
+}
+
+static int add_rules(scmp_filter_ctx ctx, json_t *call, size_t idx, uint32_t default_action, rns_error *e)
+{
+    char where[48];
+    snprintf(where, sizeof(where), "syscalls[%zu]", idx);
+    uint32_t act;
+    int r = action_of(json_string_value(json_object_get(call, "action")), json_object_get(call, "errnoRet"), where,
+                      &act, e);
+    if (r < 0)
+        return r;
+    if (act == default_action) /* libseccomp refuses these; they change nothing */
+        return 0;
+    struct scmp_arg_cmp conds[6];
+    unsigned n;
+    int repeats;
+    if ((r = conditions(json_object_get(call, "args"), where, conds, &n, &repeats, e)) < 0)
+        return r;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(call, "names"), i, v)
+    {
+        const char *name = json_string_value(v);
+        int nr = name ? seccomp_syscall_resolve_name(name) : __NR_SCMP_ERROR;
+        if (nr == __NR_SCMP_ERROR)
+            continue; /* not a syscall here (another architecture, a newer kernel) */
+        if (!repeats) {
+            r = seccomp_rule_add_array(ctx, act, nr, n, conds);
+        } else {
+            r = 0;
+            for (unsigned k = 0; k < n && r >= 0; k++)
+                r = seccomp_rule_add_array(ctx, act, nr, 1, &conds[k]);
+        }
+        if (r < 0)
+            return rns_err(e, r, "config.json: linux.seccomp.%s: cannot add a rule for %s: %s", where, name,
+                           strerror(-r));
+    }
+    return 0;
+}
+
+/* The compiled program, read back from libseccomp's export. */
+static int export_program(scmp_filter_ctx ctx, spec *s, rns_error *e)
+{
+    _cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+    if (fd < 0)
+        return rns_err(e, -errno, "seccomp: memfd_create: %s", strerror(errno));
+    int r = seccomp_export_bpf(ctx, fd);
+    if (r < 0)
+        return rns_err(e, r, "seccomp: export the filter: %s", strerror(-r));
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return rns_err(e, -errno, "seccomp: fstat: %s", strerror(errno));
+    size_t len = (size_t)st.st_size;
+    if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+        return rns_err(e, -E2BIG, "seccomp: the compiled filter has %zu bytes, which the kernel would refuse", len);
+    _cleanup_free_ struct sock_filter *prog = malloc(len);
+    if (!prog)
+        return -ENOMEM;
+    ssize_t got = pread(fd, prog, len, 0);
+    if (got != (ssize_t)len)
+        return rns_err(e, got < 0 ? -errno : -EIO, "seccomp: read back the filter: %s",
+                       got < 0 ? strerror(errno) : "short read");
+    s->seccomp_filter = TAKE_PTR(prog);
+    s->seccomp_filter_len = len / sizeof(struct sock_filter);
+    return 0;
+}
+
+int seccomp_filter_prepare(spec *s, rns_error *e)
+{
+    json_t *sc = s->seccomp;
+    if (!sc || s->seccomp_filter)
+        return 0;
+    uint32_t default_action;
+    int r = action_of(json_string_value(json_object_get(sc, "defaultAction")), json_object_get(sc, "defaultErrnoRet"),
+                      "defaultAction", &default_action, e);
+    if (r < 0)
+        return r;
+    __attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = seccomp_init(default_action);
+    if (!ctx)
+        return rns_err(e, -ENOMEM, "seccomp: cannot create a filter context");
+    /* no_new_privs is the spec's business (noNewPrivileges), not the filter's */
+    if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0)
+        return rns_err(e, r, "seccomp: clear the no_new_privs attribute: %s", strerror(-r));
+    if ((r = add_architectures(ctx, json_object_get(sc, "architectures"), e)) < 0)
+        return r;
+    size_t i;
+    json_t *call;
+    json_array_foreach(json_object_get(sc, "syscalls"), i,
+                       call) if ((r = add_rules(ctx, call, i, default_action, e)) < 0) return r;
+    return export_program(ctx, s, e);
+}
+
+int seccomp_filter_load(const spec *s, rns_error *e)
+{
+    if (!s->seccomp_filter)
+        return 0;
+    struct sock_fprog prog = {.len = (unsigned short)s->seccomp_filter_len, .filter = s->seccomp_filter};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+        return 0;
+    if (errno == ENOSYS && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
+        return 0;
+    return rns_err(e, -errno, "load the seccomp filter (%zu instructions): %s%s", s->seccomp_filter_len,
+                   strerror(errno), errno == EACCES ? " (without no_new_privs it needs CAP_SYS_ADMIN)" : "");
+}
