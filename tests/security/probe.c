@@ -42,6 +42,7 @@ int probe_usage(const char *fmt, ...)
 
 static const struct probe_cmd *const groups[] = {
         probe_escape_cmds,
+        probe_syscall_cmds,
 };
 
 static void usage(void)

@@ -19,6 +19,7 @@ struct probe_cmd {
 
 /* NULL-terminated tables, one per group. */
 extern const struct probe_cmd probe_escape_cmds[];
+extern const struct probe_cmd probe_syscall_cmds[];
 
 /* probe_denied WHAT ERR: print "WHAT: EPERM (Operation not permitted)" for
  * the positive errno ERR and return PROBE_DENIED. */
