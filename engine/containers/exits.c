@@ -24,6 +24,7 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "error.h"
+#include "exec.h"
 #include "label-filter.h"
 #include "layer-store.h"
 #include "lifecycle-internal.h"
@@ -336,6 +337,7 @@ void ctr_wake_waiters(struct container_store *s)
 
 void ctr_shutdown(struct container_store *s)
 {
+    ctr_exec_shutdown();
     pthread_mutex_lock(&s->lock);
     bool running = worker.running;
     worker.stopping = true;

@@ -24,6 +24,7 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "error.h"
+#include "exec.h"
 #include "label-filter.h"
 #include "layer-store.h"
 #include "lifecycle-internal.h"
@@ -445,6 +446,14 @@ int ctr_send_signal(struct container_store *s, struct container *c, int sig)
     int r = ctr_runtime_of(s, c, &rt, &ops);
     if (r >= 0)
         r = ops->kill(rt->state, c->id, sig, 0);
+    if (r >= 0 && sig == SIGKILL) {
+        /* a frozen process dies only once thawed: dockerd resumes it too */
+        pthread_mutex_lock(&s->lock);
+        bool paused = c->status == STATUS_PAUSED;
+        pthread_mutex_unlock(&s->lock);
+        if (paused && POUCH_HAS(ops, pouch_runtime_ops, resume) && ops->resume && ops->resume(rt->state, c->id) < 0)
+            log_warn("container %.12s: resume after SIGKILL: %s", c->id, err_get());
+    }
     if (r >= 0) {
         char num[16];
         snprintf(num, sizeof(num), "%d", sig);
@@ -619,6 +628,7 @@ int ctr_remove_locked(struct container_store *s, struct container *c)
     if (r < 0)
         log_warn("container %.12s: removing %s: %s", c->id, dir, strerror(-r));
     pthread_mutex_lock(&s->lock);
+    ctr_exec_forget(c->id);
     ctr_event(s, c, "destroy", NULL);
     container_drop(s, c);
     pthread_mutex_unlock(&s->lock);

@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "error.h"
+#include "exec.h"
 #include "host-config-template.h"
 #include "image-views.h"
 #include "label-filter.h"
@@ -186,14 +187,15 @@ json_t *view_inspect(struct container_store *s, struct container *c, bool size)
         json_object_get(st, "ExitCode") ?: json_integer(0), "Error", json_object_get(st, "Error") ?: json_string(""),
         "StartedAt", json_object_get(st, "StartedAt"), "FinishedAt", json_object_get(st, "FinishedAt"));
     json_t *out = json_pack("{s:O, s:O, s:O, s:O, s:o, s:O, s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:s, s:s, s:s, "
-                            "s:n, s:o, s:o}",
+                            "s:o, s:o, s:o}",
                             "Id", json_object_get(r, "Id"), "Created", json_object_get(r, "Created"), "Path",
                             json_object_get(r, "Path"), "Args", json_object_get(r, "Args"), "State", state, "Image",
                             json_object_get(r, "Image"), "ResolvConfPath", resolv, "HostnamePath", hostname,
                             "HostsPath", hosts, "LogPath", json_object_get(r, "LogPath"), "Name",
                             json_object_get(r, "Name"), "RestartCount", json_object_get(r, "RestartCount"), "Driver",
                             "overlay2", "Platform", "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile",
-                            "", "ExecIDs", "HostConfig", clean_host_config(hc), "GraphDriver", graph_driver(s, c));
+                            "", "ExecIDs", ctr_exec_ids(c->id), "HostConfig", clean_host_config(hc), "GraphDriver",
+                            graph_driver(s, c));
     if (!out)
         return NULL;
     if (size) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "containers-ops.h"
 #include "moby-api.h"
 
 #define RAW_STREAM "application/vnd.docker.raw-stream"
@@ -38,6 +39,9 @@ struct attach {
     pthread_t thread;
     bool joinable;
     volatile int32_t stop;
+    char *exec_id;    /* exec start: the exec this session runs (containers-exec.c) */
+    char *exec_error; /* exec start: why it cannot run, written instead of output */
+    bool detached;    /* the detach keys ended it */
 };
 
 /* Hijacked proxies, so stop can end them: MHD does not wait for upgraded
@@ -99,6 +103,8 @@ static void attach_unref(struct attach *a)
         close(a->cfd); /* a pipe end; MHD's socket is never ours to close */
     free(a->id);
     free(a->extra);
+    free(a->exec_id);
+    free(a->exec_error);
     free(a);
 }
 
@@ -138,6 +144,7 @@ static bool forward_stdin(struct attach *a, const unsigned char *buf, size_t n)
     size_t m = a->tty ? escape_feed(&a->esc, buf, n, out, &detached) : n;
     if (!write_all(a->afd, a->tty ? out : buf, m))
         return false;
+    a->detached = detached;
     return !detached;
 }
 
@@ -210,8 +217,11 @@ static void *attach_main(void *arg)
         if (opts && e->container_logs(h, a->id, opts, a->cfd, &a->stop) < 0)
             h->log(h, POUCH_LOG_DEBUG, "attach %s: logs: %s", a->id, h->last_error(h));
     }
-    if (a->afd >= 0 && !a->stop)
+    bool run = !a->exec_id || exec_session_begin(h, a->exec_id, a->exec_error, a->cfd, a->tty);
+    if (run && a->afd >= 0 && !a->stop)
         proxy(a);
+    if (run && a->exec_id && !a->detached)
+        exec_session_end(h, a->exec_id, &a->stop);
     if (a->urh) {
         /* Tell the client we are done (dockerd closes the connection), then
          * give the socket back to MHD, which closes it. */
@@ -341,15 +351,18 @@ static int connect_runtime(struct attach *a, const char *path)
         return -errno;
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
         return -errno;
-    char line[128];
-    int n = snprintf(line, sizeof(line), "{\"stdin\":%s,\"stdout\":%s,\"stderr\":%s,\"stream\":true}\n",
+    char line[256];
+    int n = snprintf(line, sizeof(line), "{\"stdin\":%s,\"stdout\":%s,\"stderr\":%s,\"stream\":true%s%s%s}\n",
                      a->want_stdin ? "true" : "false", a->want_stdout ? "true" : "false",
-                     a->want_stderr ? "true" : "false");
+                     a->want_stderr ? "true" : "false", a->exec_id ? ",\"exec\":\"" : "", a->exec_id ? a->exec_id : "",
+                     a->exec_id ? "\"" : "");
     if (!write_all(fd, line, (size_t)n))
         return -errno ? -errno : -EPIPE;
     a->afd = TAKE_FD(fd);
     return 0;
 }
+
+static int hijack(struct request *req, struct attach *a, const char *path);
 
 int handle_containers_attach(struct request *req)
 {
@@ -394,6 +407,15 @@ int handle_containers_attach(struct request *req)
     a->tty = json_is_true(json_object_get(info, "tty"));
     if (!path)
         return send_raw_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "engine returned no attach path");
+    return hijack(req, a, path);
+}
+
+/* Connect to the stdio socket at path (unless empty) and answer: 101 and a
+ * proxy on the client's socket when it asked for an upgrade, else a raw 200. */
+static int hijack(struct request *req, struct attach *a, const char *path)
+{
+    const char *id = a->id;
+    int rc;
     /* An empty path: the container could not be set up; the stream stays
      * empty and start reports why (engine.h). */
     if (a->stream && *path) {
@@ -438,4 +460,32 @@ int handle_containers_attach(struct request *req)
     MHD_set_response_options(resp, MHD_RF_HTTP_1_0_SERVER, MHD_RO_END);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, RAW_STREAM);
     return http_queue(req, MHD_HTTP_OK, resp);
+}
+
+int attach_exec_hijack(struct request *req, const struct exec_hijack *x)
+{
+    const pouch_host *h = req->srv->host;
+    struct attach *a = calloc(1, sizeof(*a));
+    if (!a)
+        return -ENOMEM;
+    atomic_init(&a->refs, 1);
+    a->srv = req->srv;
+    a->host = h;
+    a->afd = a->cfd = a->rfd = a->conn_fd = -1;
+    req->job = a;
+    req->job_free = attach_request_free;
+    a->id = strdup(x->exec_id);
+    a->exec_id = strdup(x->exec_id);
+    a->exec_error = x->error ? strdup(x->error) : NULL;
+    if (!a->id || !a->exec_id || (x->error && !a->exec_error))
+        return -ENOMEM;
+    a->want_stdin = x->in;
+    a->want_stdout = x->out;
+    a->want_stderr = x->err;
+    a->stream = true;
+    a->tty = x->tty;
+    const char *keys = x->detach_keys && *x->detach_keys ? x->detach_keys : DETACH_KEYS_DEFAULT;
+    if (detach_keys_parse(keys, a->esc.keys, sizeof(a->esc.keys), &a->esc.n_keys) < 0)
+        a->esc.n_keys = 0; /* the engine checked them at create */
+    return hijack(req, a, x->error ? "" : x->path);
 }

@@ -12,6 +12,7 @@
 #include <gnutls/gnutls.h>
 
 #include "cleanup.h"
+#include "containers-ops.h"
 #include "json-out.h"
 #include "moby-api.h"
 
@@ -46,6 +47,15 @@ const struct route moby_routes[] = {
     {"POST", "/containers/{id}/rename", handle_containers_rename, 0},
     {"POST", "/containers/{id}/resize", handle_containers_resize, 0},
     {"POST", "/containers/{id}/attach", handle_containers_attach, 0},
+    {"POST", "/containers/{id}/exec", handle_exec_create, ROUTE_BODY},
+    {"POST", "/containers/{id}/pause", handle_containers_pause, 0},
+    {"POST", "/containers/{id}/unpause", handle_containers_unpause, 0},
+    {"POST", "/containers/{id}/update", handle_containers_update, ROUTE_BODY},
+    {"GET", "/containers/{id}/stats", handle_containers_stats, 0},
+    {"GET", "/containers/{id}/top", handle_containers_top, 0},
+    {"POST", "/exec/{id}/start", handle_exec_start, ROUTE_BODY},
+    {"GET", "/exec/{id}/json", handle_exec_inspect, 0},
+    {"POST", "/exec/{id}/resize", handle_exec_resize, 0},
     {"DELETE", "/containers/{id}", handle_containers_delete, 0},
 };
 const size_t moby_routes_n = ARRAY_SIZE(moby_routes);

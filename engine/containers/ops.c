@@ -1,0 +1,645 @@
+/* Operations on a running container: pause/unpause, update of its limits
+ * (and of the stored HostConfig), one stats sample, and top (the host's ps
+ * filtered to the container's pids). Checks and messages are dockerd 20.10's;
+ * the runtime's 1.1 methods do the work and are called only when present. */
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <pouch/runtime.h>
+
+#include "cleanup.h"
+#include "daemon.h"
+#include "error.h"
+#include "lifecycle-internal.h"
+#include "log.h"
+
+extern char **environ;
+
+/* The runtime of c, with method m present; else -ENOTSUP naming what. */
+#define RUNTIME_WITH(s, c, m, what, rt, ops)                                                                           \
+    ({                                                                                                                 \
+        int _r = ctr_runtime_of(s, c, &(rt), &(ops));                                                                  \
+        if (_r >= 0 && (!POUCH_HAS(ops, pouch_runtime_ops, m) || !(ops)->m))                                           \
+            _r = err_set(-ENOTSUP, "the container's runtime \"%s\" cannot %s; use a runtime with ABI 1.1",            \
+                         (rt)->name, what);                                                                            \
+        _r;                                                                                                            \
+    })
+
+/* --- pause, unpause ---------------------------------------------------- */
+
+static int set_paused(struct container_store *s, const char *ref, bool pause)
+{
+    struct container *c;
+    int r = container_get(s, ref, &c);
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&c->op);
+    pthread_mutex_lock(&s->lock);
+    if (pause && c->status == STATUS_RESTARTING)
+        r = err_set(-EBUSY, "Container %s is restarting, wait until the container is running", c->id);
+    else if (pause && !container_running(c))
+        r = err_set(-EBUSY, "Container %s is not running", c->id);
+    else if (pause && c->status == STATUS_PAUSED)
+        r = err_set(-EBUSY, "Container %s is already paused", c->id);
+    else if (!pause && c->status != STATUS_PAUSED) /* dockerd answers this one with a 500 */
+        r = err_set(-EIO, "Container %s is not paused", c->id);
+    pthread_mutex_unlock(&s->lock);
+    struct plugin *rt = NULL;
+    const pouch_runtime_ops *ops = NULL;
+    if (r >= 0)
+        r = pause ? RUNTIME_WITH(s, c, pause, "pause containers", rt, ops)
+                  : RUNTIME_WITH(s, c, resume, "unpause containers", rt, ops);
+    if (r >= 0) {
+        err_clear();
+        r = pause ? ops->pause(rt->state, c->id) : ops->resume(rt->state, c->id);
+        if (r < 0) {
+            _cleanup_free_ char *why = strdup(err_get());
+            r = err_set(-EIO, "Cannot %s container %s: %s", pause ? "pause" : "unpause", c->id, why ? why : "");
+        }
+    }
+    if (r >= 0) {
+        pthread_mutex_lock(&s->lock);
+        if (container_running(c)) /* it may have exited meanwhile */
+            c->status = pause ? STATUS_PAUSED : STATUS_RUNNING;
+        container_sync_state(c);
+        container_save(s, c);
+        pthread_cond_broadcast(&s->changed);
+        ctr_event(s, c, pause ? "pause" : "unpause", NULL);
+        pthread_mutex_unlock(&s->lock);
+    }
+    pthread_mutex_unlock(&c->op);
+    container_unref(s, c);
+    return r;
+}
+
+int ctr_pause(struct container_store *s, const char *ref)
+{
+    return set_paused(s, ref, true);
+}
+
+int ctr_unpause(struct container_store *s, const char *ref)
+{
+    return set_paused(s, ref, false);
+}
+
+/* --- update ---------------------------------------------------------------- */
+
+static int64_t int_of(json_t *o, const char *k)
+{
+    return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+/* "0-2,4" into a bit set; false on a malformed list. */
+static bool cpuset_parse(const char *text, unsigned char *bits, size_t nbits)
+{
+    memset(bits, 0, nbits / 8);
+    if (!*text)
+        return true;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        long a = strtol(p, &end, 10), b = a;
+        if (end == p || a < 0)
+            return false;
+        p = end;
+        if (*p == '-') {
+            b = strtol(p + 1, &end, 10);
+            if (end == p + 1 || b < a)
+                return false;
+            p = end;
+        }
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return false;
+        for (long i = a; i <= b; i++) {
+            if ((size_t)i >= nbits)
+                return false;
+            bits[i / 8] |= (unsigned char)(1u << (i % 8));
+        }
+    }
+    return true;
+}
+
+/* dockerd's check of a cpuset against what the host has online. */
+static int cpuset_check(const char *want, const char *online_path, const char *what, const char *name)
+{
+    if (!want || !*want)
+        return 0;
+    unsigned char w[128], have[128];
+    if (!cpuset_parse(want, w, 1024))
+        return err_set(-EINVAL, "Invalid value %s for cpuset %s", want, name);
+    char online[256] = "0";
+    _cleanup_fclose_ FILE *f = fopen(online_path, "re");
+    if (f && fgets(online, sizeof(online), f))
+        online[strcspn(online, "\n")] = 0;
+    if (!cpuset_parse(online, have, 1024))
+        return 0;
+    for (size_t i = 0; i < sizeof(w); i++)
+        if (w[i] & ~have[i])
+            return err_set(-EINVAL, "Requested %s are not available - requested %s, available: %s", what, want, online);
+    return 0;
+}
+
+static bool blkio_weight_supported(void)
+{
+    return access("/sys/fs/cgroup/blkio/blkio.weight", F_OK) == 0 ||
+           access("/sys/fs/cgroup/blkio/blkio.bfq.weight", F_OK) == 0 ||
+           access("/sys/fs/cgroup/io.weight", F_OK) == 0 || access("/sys/fs/cgroup/io.bfq.weight", F_OK) == 0;
+}
+
+/* verifyPlatformContainerResources for an update: -EINVAL (400) errors, and
+ * the warnings it adds (BlkioWeight dropped from body when unsupported). */
+static int update_verify(json_t *b, json_t *warnings)
+{
+    int64_t mem = int_of(b, "Memory"), swap = int_of(b, "MemorySwap"), resv = int_of(b, "MemoryReservation");
+    int64_t kmem = int_of(b, "KernelMemory"), nano = int_of(b, "NanoCpus");
+    int64_t period = int_of(b, "CpuPeriod"), quota = int_of(b, "CpuQuota");
+    if (mem != 0 && mem < 6 * 1024 * 1024)
+        return err_set(-EINVAL, "Minimum memory limit allowed is 6MB");
+    if (mem > 0 && swap > 0 && swap < mem)
+        return err_set(-EINVAL, "Minimum memoryswap limit should be larger than memory limit, see usage");
+    if (mem > 0 && resv > 0 && mem < resv)
+        return err_set(-EINVAL, "Minimum memory limit can not be less than memory reservation limit, see usage");
+    if (kmem != 0 && kmem < 4 * 1024 * 1024)
+        return err_set(-EINVAL, "Minimum kernel memory limit allowed is 4MB");
+    if (kmem != 0)
+        json_array_append_new(warnings,
+                              json_string("Specifying a kernel memory limit is deprecated and will be removed in a "
+                                          "future release."));
+    if (nano > 0 && period > 0)
+        return err_set(-EINVAL, "Conflicting options: Nano CPUs and CPU Period cannot both be set");
+    if (nano > 0 && quota > 0)
+        return err_set(-EINVAL, "Conflicting options: Nano CPUs and CPU Quota cannot both be set");
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (nano < 0 || nano > (int64_t)ncpu * 1000000000LL)
+        return err_set(-EINVAL, "Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available", ncpu,
+                       ncpu);
+    if (period != 0 && (period < 1000 || period > 1000000))
+        return err_set(-EINVAL, "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
+    if (quota > 0 && quota < 1000)
+        return err_set(-EINVAL, "CPU cfs quota can not be less than 1ms (i.e. 1000)");
+    int r = cpuset_check(json_string_value(json_object_get(b, "CpusetCpus")), "/sys/devices/system/cpu/online", "CPUs",
+                         "cpus");
+    if (r >= 0)
+        r = cpuset_check(json_string_value(json_object_get(b, "CpusetMems")), "/sys/devices/system/node/online",
+                         "memory nodes", "mems");
+    if (r < 0)
+        return r;
+    int64_t weight = int_of(b, "BlkioWeight");
+    if (weight > 0 && !blkio_weight_supported()) {
+        json_array_append_new(warnings, json_string("Your kernel does not support Block I/O weight or the cgroup is "
+                                                     "not mounted. Weight discarded."));
+        json_object_set_new(b, "BlkioWeight", json_integer(0));
+    } else if (weight > 0 && (weight < 10 || weight > 1000)) {
+        return err_set(-EINVAL, "Range of blkio weight is from 10 to 1000");
+    }
+    json_t *rp = json_object_get(b, "RestartPolicy");
+    const char *name = json_string_value(json_object_get(rp, "Name"));
+    int64_t retries = int_of(rp, "MaximumRetryCount");
+    if (name && *name && strcmp(name, "no") && strcmp(name, "always") && strcmp(name, "unless-stopped") &&
+        strcmp(name, "on-failure"))
+        return err_set(-EINVAL, "invalid restart policy '%s'", name);
+    if (name && *name && strcmp(name, "on-failure") && retries != 0)
+        return err_set(-EINVAL, "maximum retry count cannot be used with restart policy '%s'", name);
+    if (retries < 0)
+        return err_set(-EINVAL, "maximum retry count cannot be negative");
+    return 0;
+}
+
+/* Container.UpdateContainer: conflicts with what is set (409), then the
+ * merge into hc (a copy of the stored HostConfig). */
+static int update_merge(struct container *c, json_t *b, json_t *hc)
+{
+    static const char *const plain[] = {"BlkioWeight", "CpuShares", "NanoCpus", "CpuPeriod", "CpuQuota",
+                                        "MemorySwap",  "MemoryReservation", "KernelMemory", "CpuRealtimePeriod",
+                                        "CpuRealtimeRuntime"};
+    if ((int_of(b, "NanoCpus") > 0 && int_of(hc, "CpuPeriod") > 0) ||
+        (int_of(b, "CpuPeriod") > 0 && int_of(hc, "NanoCpus") > 0))
+        return err_set(-EBUSY, "Cannot update container %s: Conflicting options: CPU Period cannot be updated as "
+                               "NanoCPUs has already been set",
+                       c->id);
+    if ((int_of(b, "NanoCpus") > 0 && int_of(hc, "CpuQuota") > 0) ||
+        (int_of(b, "CpuQuota") > 0 && int_of(hc, "NanoCpus") > 0))
+        return err_set(-EBUSY, "Cannot update container %s: Conflicting options: CPU Quota cannot be updated as "
+                               "NanoCPUs has already been set",
+                       c->id);
+    int64_t mem = int_of(b, "Memory");
+    if (mem != 0 && mem > int_of(hc, "MemorySwap") && int_of(b, "MemorySwap") == 0)
+        return err_set(-EBUSY, "Cannot update container %s: Memory limit should be smaller than already set "
+                               "memoryswap limit, update the memoryswap at the same time",
+                       c->id);
+    json_t *rp = json_object_get(b, "RestartPolicy");
+    const char *name = json_string_value(json_object_get(rp, "Name"));
+    if (name && *name && strcmp(name, "no") && json_is_true(json_object_get(hc, "AutoRemove")))
+        return err_set(-EBUSY, "Cannot update container %s: Restart policy cannot be updated because AutoRemove is "
+                               "enabled for the container",
+                       c->id);
+    if (mem != 0)
+        json_object_set_new(hc, "Memory", json_integer(mem));
+    for (size_t i = 0; i < ARRAY_SIZE(plain); i++)
+        if (int_of(b, plain[i]) != 0)
+            json_object_set_new(hc, plain[i], json_integer(int_of(b, plain[i])));
+    const char *cpus = json_string_value(json_object_get(b, "CpusetCpus"));
+    const char *mems = json_string_value(json_object_get(b, "CpusetMems"));
+    if (cpus && *cpus)
+        json_object_set_new(hc, "CpusetCpus", json_string(cpus));
+    if (mems && *mems)
+        json_object_set_new(hc, "CpusetMems", json_string(mems));
+    if (json_is_integer(json_object_get(b, "PidsLimit")))
+        json_object_set(hc, "PidsLimit", json_object_get(b, "PidsLimit"));
+    if (name && *name)
+        json_object_set_new(hc, "RestartPolicy",
+                            json_pack("{s:s, s:I}", "Name", name, "MaximumRetryCount",
+                                      (json_int_t)int_of(rp, "MaximumRetryCount")));
+    return 0;
+}
+
+/* toContainerdResources, keeping only what the request changes (the
+ * runtime's update contract). */
+static json_t *update_resources(json_t *b)
+{
+    json_t *res = json_object(), *mem = json_object(), *cpu = json_object();
+    if (int_of(b, "Memory"))
+        json_object_set_new(mem, "limit", json_integer(int_of(b, "Memory")));
+    if (int_of(b, "MemoryReservation"))
+        json_object_set_new(mem, "reservation", json_integer(int_of(b, "MemoryReservation")));
+    if (int_of(b, "MemorySwap") > 0 || int_of(b, "MemorySwap") == -1)
+        json_object_set_new(mem, "swap", json_integer(int_of(b, "MemorySwap")));
+    if (int_of(b, "KernelMemory"))
+        json_object_set_new(mem, "kernel", json_integer(int_of(b, "KernelMemory")));
+    if (int_of(b, "CpuShares"))
+        json_object_set_new(cpu, "shares", json_integer(int_of(b, "CpuShares")));
+    int64_t period = int_of(b, "CpuPeriod"), quota = int_of(b, "CpuQuota");
+    if (int_of(b, "NanoCpus")) {
+        period = 100000;
+        quota = int_of(b, "NanoCpus") * period / 1000000000LL;
+    }
+    if (period)
+        json_object_set_new(cpu, "period", json_integer(period));
+    if (quota)
+        json_object_set_new(cpu, "quota", json_integer(quota));
+    const char *cpus = json_string_value(json_object_get(b, "CpusetCpus"));
+    const char *mems = json_string_value(json_object_get(b, "CpusetMems"));
+    if (cpus && *cpus)
+        json_object_set_new(cpu, "cpus", json_string(cpus));
+    if (mems && *mems)
+        json_object_set_new(cpu, "mems", json_string(mems));
+    if (json_object_size(mem))
+        json_object_set(res, "memory", mem);
+    if (json_object_size(cpu))
+        json_object_set(res, "cpu", cpu);
+    json_decref(mem);
+    json_decref(cpu);
+    if (json_is_integer(json_object_get(b, "PidsLimit"))) {
+        int64_t lim = int_of(b, "PidsLimit");
+        json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)(lim <= 0 ? -1 : lim)));
+    }
+    if (int_of(b, "BlkioWeight"))
+        json_object_set_new(res, "blockIO", json_pack("{s:I}", "weight", (json_int_t)int_of(b, "BlkioWeight")));
+    return res;
+}
+
+int ctr_update(struct container_store *s, const char *ref, json_t *body, json_t **ret)
+{
+    json_auto_t *b = json_deep_copy(body);
+    json_auto_t *warnings = json_array();
+    int r = update_verify(b, warnings);
+    if (r < 0)
+        return r;
+    struct container *c;
+    r = container_get(s, ref, &c);
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&c->op);
+    pthread_mutex_lock(&s->lock);
+    json_auto_t *hc = json_deep_copy(hc_of(c));
+    bool live = container_running(c);
+    if (c->removed || c->status == STATUS_REMOVING || c->status == STATUS_DEAD)
+        r = err_set(-EIO, "Cannot update container %s: container is marked for removal and cannot be \"update\"",
+                    c->id);
+    else
+        r = update_merge(c, b, hc);
+    pthread_mutex_unlock(&s->lock);
+    json_auto_t *res = update_resources(b);
+    struct plugin *rt = NULL;
+    const pouch_runtime_ops *ops = NULL;
+    if (r >= 0 && live && json_object_size(res)) {
+        r = RUNTIME_WITH(s, c, update, "update resources", rt, ops);
+        _cleanup_free_ char *text = r >= 0 ? json_dumps(res, JSON_COMPACT) : NULL;
+        if (r >= 0) {
+            err_clear();
+            r = ops->update(rt->state, c->id, text);
+            if (r < 0) {
+                _cleanup_free_ char *why = strdup(err_get());
+                r = err_set(-EIO, "Cannot update container %s: %s", c->id, why ? why : "");
+            }
+        }
+    }
+    if (r >= 0) {
+        pthread_mutex_lock(&s->lock);
+        json_object_set(c->rec, "HostConfig", hc);
+        r = container_save(s, c);
+        ctr_event(s, c, "update", NULL);
+        pthread_mutex_unlock(&s->lock);
+    }
+    pthread_mutex_unlock(&c->op);
+    container_unref(s, c);
+    if (r >= 0)
+        *ret = json_pack("{s:O}", "Warnings", warnings);
+    return r;
+}
+
+/* --- stats ------------------------------------------------------------------ */
+
+/* The host's CPU time in ns, from /proc/stat's first line, as dockerd sums it. */
+static int64_t system_cpu_ns(void)
+{
+    _cleanup_fclose_ FILE *f = fopen("/proc/stat", "re");
+    unsigned long long v[7] = {0};
+    if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
+        return 0;
+    unsigned long long ticks = 0;
+    for (int i = 0; i < 7; i++)
+        ticks += v[i];
+    long hz = sysconf(_SC_CLK_TCK);
+    return (int64_t)(ticks * (1000000000ULL / (unsigned long long)(hz > 0 ? hz : 100)));
+}
+
+static json_t *zero_cpu(void)
+{
+    return json_pack("{s:{s:i, s:i, s:i}, s:{s:i, s:i, s:i}}", "cpu_usage", "total_usage", 0, "usage_in_kernelmode",
+                     0, "usage_in_usermode", 0, "throttling_data", "periods", 0, "throttled_periods", 0,
+                     "throttled_time", 0);
+}
+
+static json_t *blkio_of(json_t *from)
+{
+    static const char *const keys[] = {"io_service_bytes_recursive", "io_serviced_recursive",
+                                       "io_queue_recursive",         "io_service_time_recursive",
+                                       "io_wait_time_recursive",     "io_merged_recursive",
+                                       "io_time_recursive",          "sectors_recursive"};
+    json_t *out = json_object();
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        json_t *v = json_object_get(from, keys[i]);
+        json_object_set_new(out, keys[i], v ? json_incref(v) : from ? json_array() : json_null());
+    }
+    return out;
+}
+
+int ctr_stats(struct container_store *s, const char *ref, json_t **ret)
+{
+    struct container *c;
+    int r = container_get(s, ref, &c);
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&s->lock);
+    bool live = container_running(c);
+    char name[300];
+    snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(c->rec, "Name")) ?: "");
+    pthread_mutex_unlock(&s->lock);
+    json_auto_t *sample = NULL;
+    struct plugin *rt = NULL;
+    const pouch_runtime_ops *ops = NULL;
+    if (live && (r = RUNTIME_WITH(s, c, stats, "report resource usage", rt, ops)) >= 0) {
+        char *text = NULL;
+        err_clear();
+        r = ops->stats(rt->state, c->id, &text);
+        if (r >= 0) {
+            sample = json_loads(text, 0, NULL);
+            ops->free(rt->state, text);
+        }
+        if (r < 0) {
+            /* it may have stopped meanwhile: then it is a stopped container's sample */
+            pthread_mutex_lock(&s->lock);
+            live = container_running(c);
+            pthread_mutex_unlock(&s->lock);
+            if (!live)
+                r = 0;
+        }
+    }
+    if (r < 0) {
+        container_unref(s, c);
+        return r;
+    }
+    char now[64], zero[64];
+    format_time(live ? now_ns() : 0, now, sizeof(now));
+    format_time(0, zero, sizeof(zero));
+    json_t *cpu = live && sample ? json_deep_copy(json_object_get(sample, "cpu_stats")) : NULL;
+    if (!json_is_object(cpu)) {
+        json_decref(cpu);
+        cpu = zero_cpu();
+    }
+    if (live) {
+        json_object_set_new(cpu, "system_cpu_usage", json_integer(system_cpu_ns()));
+        json_object_set_new(cpu, "online_cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    }
+    json_t *pids = live ? json_object_get(sample, "pids_stats") : NULL;
+    json_t *mem = live ? json_object_get(sample, "memory_stats") : NULL;
+    *ret = json_pack("{s:s, s:s, s:O, s:o, s:i, s:{}, s:o, s:o, s:O, s:s, s:s}", "read", now, "preread", zero,
+                     "pids_stats", pids ? pids : json_object(), "blkio_stats",
+                     blkio_of(live ? json_object_get(sample, "blkio_stats") ?: json_object() : NULL), "num_procs", 0,
+                     "storage_stats", "cpu_stats", cpu, "precpu_stats", zero_cpu(), "memory_stats",
+                     mem ? mem : json_object(), "name", name, "id", c->id);
+    container_unref(s, c);
+    return *ret ? 0 : err_set(-ENOMEM, "stats: out of memory");
+}
+
+/* --- top ----------------------------------------------------------------------- */
+
+static char *read_all_fd(int fd)
+{
+    off_t len = lseek(fd, 0, SEEK_END);
+    if (len < 0 || lseek(fd, 0, SEEK_SET) < 0)
+        return NULL;
+    char *buf = malloc((size_t)len + 1);
+    ssize_t n = buf ? pread(fd, buf, (size_t)len, 0) : -1;
+    if (n < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+/* Run ps with argv; stdout and the first line of stderr. 0 when it exited 0. */
+static int run_ps(char **argv, char **ret_out, char **ret_err)
+{
+    _cleanup_close_ int out = memfd_create("ps-out", MFD_CLOEXEC);
+    _cleanup_close_ int err = memfd_create("ps-err", MFD_CLOEXEC);
+    if (out < 0 || err < 0)
+        return -errno;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out, 1);
+    posix_spawn_file_actions_adddup2(&fa, err, 2);
+    pid_t pid;
+    int r = posix_spawnp(&pid, "ps", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (r != 0)
+        return -r;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    *ret_out = read_all_fd(out);
+    *ret_err = read_all_fd(err);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+static bool has_pid(json_t *pids, long p)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(pids, i, v) if (json_integer_value(v) == p) return true;
+    return false;
+}
+
+/* Split on runs of blanks; NUL-terminates in place. */
+static size_t fields_of(char *line, char **f, size_t cap)
+{
+    size_t n = 0;
+    for (char *save = NULL, *t = strtok_r(line, " \t", &save); t && n < cap; t = strtok_r(NULL, " \t", &save))
+        f[n++] = t;
+    return n;
+}
+
+/* dockerd's parsePSOutput: titles from the first line, rows whose PID is the
+ * container's (and the thread rows after them); the last column keeps its spaces. */
+static int parse_ps(char *text, json_t *pids, json_t **ret)
+{
+    char *save = NULL, *line = strtok_r(text, "\n", &save);
+    char *titles[64];
+    size_t nt = line ? fields_of(line, titles, ARRAY_SIZE(titles)) : 0;
+    long pid_col = -1;
+    json_t *tj = json_array();
+    for (size_t i = 0; i < nt; i++) {
+        json_array_append_new(tj, json_string(titles[i]));
+        if (pid_col < 0 && !strcmp(titles[i], "PID"))
+            pid_col = (long)i;
+    }
+    if (pid_col < 0) {
+        json_decref(tj);
+        return err_set(-EIO, "Couldn't find PID field in ps output");
+    }
+    json_t *procs = json_array();
+    bool prev_in = false;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[512];
+        size_t n = fields_of(line, f, ARRAY_SIZE(f));
+        if (n <= (size_t)pid_col)
+            continue;
+        bool keep;
+        if (!strcmp(f[pid_col], "-")) {
+            keep = prev_in;
+        } else {
+            char *end;
+            long p = strtol(f[pid_col], &end, 10);
+            if (*end) {
+                json_decref(tj);
+                json_decref(procs);
+                return err_set(-EIO, "Unexpected pid '%s': strconv.Atoi: parsing \"%s\": invalid syntax", f[pid_col],
+                               f[pid_col]);
+            }
+            keep = prev_in = has_pid(pids, p);
+        }
+        if (!keep)
+            continue;
+        json_t *row = json_array();
+        size_t last = nt - 1 < n ? nt - 1 : n;
+        for (size_t i = 0; i < last; i++)
+            json_array_append_new(row, json_string(f[i]));
+        char joined[4096] = "";
+        for (size_t i = last; i < n; i++) {
+            if (i > last)
+                strncat(joined, " ", sizeof(joined) - strlen(joined) - 1);
+            strncat(joined, f[i], sizeof(joined) - strlen(joined) - 1);
+        }
+        json_array_append_new(row, json_string(joined));
+        json_array_append_new(procs, row);
+    }
+    *ret = json_pack("{s:o, s:o}", "Processes", procs, "Titles", tj);
+    return 0;
+}
+
+int ctr_top(struct container_store *s, const char *ref, const char *ps_args, json_t **ret)
+{
+    struct container *c;
+    int r = container_get(s, ref, &c);
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&s->lock);
+    if (c->status == STATUS_RESTARTING)
+        r = err_set(-EBUSY, "Container %s is restarting, wait until the container is running", c->id);
+    else if (!container_running(c))
+        r = err_set(-EBUSY, "Container %s is not running", c->id);
+    pthread_mutex_unlock(&s->lock);
+    struct plugin *rt = NULL;
+    const pouch_runtime_ops *ops = NULL;
+    json_auto_t *pids = NULL;
+    if (r >= 0)
+        r = RUNTIME_WITH(s, c, pids, "list the container's processes", rt, ops);
+    if (r >= 0) {
+        char *text = NULL;
+        r = ops->pids(rt->state, c->id, &text);
+        if (r >= 0) {
+            pids = json_loads(text, 0, NULL);
+            ops->free(rt->state, text);
+        }
+    }
+    if (r < 0) {
+        container_unref(s, c);
+        return r;
+    }
+    /* dockerd splits the args on single spaces and adds -q <pids>; ps
+     * options that refuse -q get a second run without it. */
+    _cleanup_free_ char *args = strdup(ps_args && *ps_args ? ps_args : "-ef");
+    _cleanup_free_ char *pidlist = calloc(1, json_array_size(pids) * 12 + 2);
+    char *argv[260];
+    size_t n = 0;
+    argv[n++] = (char *)"ps";
+    for (char *p = args; p && n < ARRAY_SIZE(argv) - 3;) {
+        char *sp = strchr(p, ' ');
+        if (sp)
+            *sp = 0;
+        argv[n++] = p;
+        p = sp ? sp + 1 : NULL;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(pids, i, v) sprintf(pidlist + strlen(pidlist), "%s%lld", i ? "," : "", json_integer_value(v));
+    argv[n] = (char *)"-q";
+    argv[n + 1] = pidlist;
+    argv[n + 2] = NULL;
+    _cleanup_free_ char *out = NULL, *err = NULL;
+    r = json_array_size(pids) && pidlist ? run_ps(argv, &out, &err) : 1;
+    if (r != 0) {
+        free(out);
+        free(err);
+        out = err = NULL;
+        argv[n] = NULL;
+        r = run_ps(argv, &out, &err);
+    }
+    if (r < 0)
+        r = err_set(r, "ps: cannot run it: %s (install procps)", strerror(-r));
+    else if (r > 0 && err && *err) {
+        err[strcspn(err, "\n")] = 0; /* dockerd: the first line of ps's complaint */
+        r = err_set(-EIO, "ps: %s", err);
+    } else if (r > 0)
+        r = err_set(-EIO, "ps: exit status 1");
+    if (r >= 0)
+        r = parse_ps(out ? out : (char *)"", pids, ret);
+    if (r >= 0)
+        ctr_event_locking(s, c, "top", NULL);
+    container_unref(s, c);
+    return r;
+}
