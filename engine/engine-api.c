@@ -116,6 +116,7 @@ static int32_t e_daemon_config(const pouch_host *h, char **ret_json)
 }
 
 #include "container-api.h"
+#include "container-fs-api.h"
 #include "exec-api.h"
 #include "image-api.h"
 
@@ -126,6 +127,7 @@ const pouch_engine_api engine_api = {
     .daemon_config = e_daemon_config,
     IMAGE_API_ENTRIES,
     CONTAINER_API_ENTRIES,
+    CONTAINER_FS_API_ENTRIES,
     CONTAINER_OPS_API_ENTRIES,
     EXEC_API_ENTRIES,
 };

@@ -12,6 +12,7 @@
 #include <gnutls/gnutls.h>
 
 #include "cleanup.h"
+#include "containers-archive.h"
 #include "containers-ops.h"
 #include "json-out.h"
 #include "moby-api.h"
@@ -57,6 +58,12 @@ const struct route moby_routes[] = {
     {"GET", "/exec/{id}/json", handle_exec_inspect, 0},
     {"POST", "/exec/{id}/resize", handle_exec_resize, 0},
     {"DELETE", "/containers/{id}", handle_containers_delete, 0},
+    {"HEAD", "/containers/{id}/archive", handle_containers_archive_head, 0},
+    {"GET", "/containers/{id}/archive", handle_containers_archive_get, 0},
+    {"PUT", "/containers/{id}/archive", handle_containers_archive_put, ROUTE_STREAM},
+    {"GET", "/containers/{id}/export", handle_containers_export, 0},
+    {"GET", "/containers/{id}/changes", handle_containers_changes, 0},
+    {"POST", "/commit", handle_commit, ROUTE_BODY},
 };
 const size_t moby_routes_n = ARRAY_SIZE(moby_routes);
 

@@ -1,0 +1,5 @@
+# docker cp / export / diff / commit tests (included from tests/integration/CMakeLists.txt).
+# Each script runs against a private pouchd, or with POUCH_TEST_AGAINST=unix:///...
+# against that engine (the reference dockerd) to check the test itself.
+pouch_integration_test(cp-28 cp.sh 28 TIMEOUT 400)
+pouch_integration_test(cp-20.10 cp.sh 20 TIMEOUT 400)
