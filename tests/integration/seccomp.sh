@@ -62,6 +62,18 @@ check_contains "$out" "unshare: EPERM" "no-new-privileges: unshare refused"
 out=$(drun --rm "${PV[@]}" --user 1000:1000 busybox sh -c 'id -u; grep Seccomp: /proc/self/status | tr -s "\t" " "; /probe syscall keyctl' 2>&1) || true
 check_eq $'1000\nSeccomp: 2\nkeyctl: EPERM (Operation not permitted)' "$out" "--user 1000: filter loaded while privileged, then setuid"
 
+# ------------------------------------------------------- docker exec gets the container's filter
+dq run -d --label "$CT_LABEL" --network none --name "${P}ex" "${PV[@]}" busybox sleep 300
+dq run -d --label "$CT_LABEL" --network none --name "${P}exu" --user 1000 "${PV[@]}" busybox sleep 300
+dq run -d --label "$CT_LABEL" --network none --name "${P}exn" --security-opt no-new-privileges "${PV[@]}" busybox sleep 300
+dq run -d --label "$CT_LABEL" --network none --name "${P}exc" --security-opt seccomp=unconfined "${PV[@]}" busybox sleep 300
+for c in ex exu exn; do
+  check_eq 2 "$(D exec "${P}$c" grep Seccomp: /proc/self/status 2>&1 | awk '{ print $2 }')" "docker exec ($c): Seccomp mode 2"
+  check_match '^unshare: EPERM' "$(D exec "${P}$c" /probe syscall unshare 2>&1)" "docker exec ($c): unshare refused"
+done
+check_eq 0 "$(D exec "${P}exc" grep Seccomp: /proc/self/status 2>&1 | awk '{ print $2 }')" "docker exec (unconfined): Seccomp mode 0"
+dq rm -f "${P}ex" "${P}exu" "${P}exn" "${P}exc"
+
 # ------------------------------------------------------- custom profiles
 cat >"$T_DIR/deny-mkdir.json" <<'EOF'
 {
