@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const v1_controllers[] = {
@@ -120,13 +121,29 @@ static int has_file(cgroup *cg, const char *ctrl, const char *file)
     return access(path, F_OK) == 0;
 }
 
+static long long rd_i(cgroup *cg, const char *ctrl, const char *file)
+{
+    const char *dir = dir_of(cg, ctrl);
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "/nonexistent", file);
+    _cleanup_free_ char *t = NULL;
+    return rns_read_file(path, &t, NULL) < 0 ? -1 : strtoll(t, NULL, 10);
+}
+
 static int apply_memory(cgroup *cg, const spec_resources *res, rns_error *e)
 {
     int r = 0;
+    /* Without swap accounting the file is absent; dockerd drops the limit then too. */
+    int swap = res->has_mem_swap && res->mem_swap != 0 && has_file(cg, "memory", "memory.memsw.limit_in_bytes");
+    /* The kernel keeps limit <= memsw.limit at every step: on a live update
+     * that raises both, memsw goes first (runc does the same). */
+    long long cur_swap = swap ? rd_i(cg, "memory", "memory.memsw.limit_in_bytes") : -1;
+    int swap_first = swap && (res->mem_swap == -1 || (cur_swap >= 0 && res->mem_swap > cur_swap));
+    if (swap_first && (r = wr_i(cg, "memory", "memory.memsw.limit_in_bytes", res->mem_swap, e)) < 0)
+        return r;
     if (res->has_mem_limit && res->mem_limit != 0)
         r = wr_i(cg, "memory", "memory.limit_in_bytes", res->mem_limit, e);
-    /* Without swap accounting the file is absent; dockerd drops the limit then too. */
-    if (r >= 0 && res->has_mem_swap && res->mem_swap != 0 && has_file(cg, "memory", "memory.memsw.limit_in_bytes"))
+    if (r >= 0 && swap && !swap_first)
         r = wr_i(cg, "memory", "memory.memsw.limit_in_bytes", res->mem_swap, e);
     if (r >= 0 && res->has_mem_reservation && res->mem_reservation != 0)
         r = wr_i(cg, "memory", "memory.soft_limit_in_bytes", res->mem_reservation, e);
@@ -209,4 +226,39 @@ int cgroup_v1_oom_killed(cgroup *cg)
         return 0;
     const char *p = strstr(text, "oom_kill ");
     return p && strtol(p + 9, NULL, 10) > 0;
+}
+
+/* Freezing is asynchronous: FREEZING until every task has stopped. Written
+ * again on each check as runc does, since a task forking meanwhile can leave
+ * the state at FREEZING. */
+int cgroup_v1_freeze(cgroup *cg, int freeze, rns_error *e)
+{
+    const char *dir = dir_of(cg, "freezer");
+    if (!dir)
+        return rns_err(e, -ENOTSUP,
+                       "cgroup v1: the freezer controller is not mounted under %s: cannot pause or unpause; "
+                       "mount it (cgroup -o freezer) to use pause",
+                       cg->root);
+    const char *want = freeze ? "FROZEN" : "THAWED";
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/freezer.state", dir);
+    long delay_us = 100;
+    for (int64_t deadline = rns_now_ns() + 10000000000LL;;) {
+        int r = rns_write_file_at(dir, "freezer.state", want, e);
+        if (r < 0)
+            return r;
+        _cleanup_free_ char *t = NULL;
+        if (rns_read_file(path, &t, NULL) == 0 && !strncmp(t, want, strlen(want)))
+            return 0;
+        if (rns_now_ns() > deadline)
+            break;
+        struct timespec ts = {0, delay_us * 1000};
+        nanosleep(&ts, NULL);
+        if (delay_us < 10000)
+            delay_us *= 2;
+    }
+    if (freeze)
+        rns_write_file_at(dir, "freezer.state", "THAWED", NULL);
+    return rns_err(e, -ETIMEDOUT, "cgroup %s: the processes did not %s within 10 s", dir,
+                   freeze ? "freeze (left running)" : "thaw");
 }

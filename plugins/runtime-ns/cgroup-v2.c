@@ -4,6 +4,8 @@
 #include "cgroup.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,4 +152,37 @@ int cgroup_v2_oom_killed(cgroup *cg)
         return 0;
     const char *p = strstr(text, "oom_kill ");
     return p && strtol(p + 9, NULL, 10) > 0;
+}
+
+/* cgroup.freeze is asynchronous: cgroup.events says "frozen 1" once every
+ * task has stopped, and a change there wakes poll() with POLLPRI. */
+int cgroup_v2_freeze(cgroup *cg, int freeze, rns_error *e)
+{
+    int r = wr(cg, "cgroup.freeze", freeze ? "1" : "0", e);
+    if (r < 0)
+        return r;
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/cgroup.events", cg->dirs[0]);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rns_err(e, -errno, "open %s: %s", path, strerror(errno));
+    const char *want = freeze ? "frozen 1" : "frozen 0";
+    for (int64_t deadline = rns_now_ns() + 10000000000LL;;) {
+        char buf[512];
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+        if (n < 0)
+            return rns_err(e, -errno, "read %s: %s", path, strerror(errno));
+        buf[n] = '\0';
+        if (strstr(buf, want))
+            return 0;
+        int64_t left_ms = (deadline - rns_now_ns()) / 1000000;
+        if (left_ms <= 0)
+            break;
+        struct pollfd p = {.fd = fd, .events = POLLPRI};
+        poll(&p, 1, (int)(left_ms > 100 ? 100 : left_ms));
+    }
+    if (freeze)
+        wr(cg, "cgroup.freeze", "0", NULL);
+    return rns_err(e, -ETIMEDOUT, "cgroup %s: the processes did not %s within 10 s", cg->dirs[0],
+                   freeze ? "freeze (left running)" : "thaw");
 }

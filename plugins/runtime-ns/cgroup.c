@@ -110,6 +110,28 @@ int cgroup_oom_killed(cgroup *cg)
     return cg->version == 2 ? cgroup_v2_oom_killed(cg) : cgroup_v1_oom_killed(cg);
 }
 
+int cgroup_freeze(cgroup *cg, int freeze, rns_error *e)
+{
+    return cg->version == 2 ? cgroup_v2_freeze(cg, freeze, e) : cgroup_v1_freeze(cg, freeze, e);
+}
+
+int cgroup_frozen(cgroup *cg)
+{
+    char path[2048];
+    _cleanup_free_ char *text = NULL;
+    if (cg->version == 2) {
+        snprintf(path, sizeof(path), "%s/cgroup.events", cg->dirs[0]);
+        return rns_read_file(path, &text, NULL) == 0 && strstr(text, "frozen 1") != NULL;
+    }
+    for (size_t i = 0; i < cg->n_dirs; i++) {
+        if (strcmp(cg->names[i], "freezer"))
+            continue;
+        snprintf(path, sizeof(path), "%s/freezer.state", cg->dirs[i]);
+        return rns_read_file(path, &text, NULL) == 0 && !strncmp(text, "FROZEN", 6);
+    }
+    return 0;
+}
+
 static int rmdir_retry(const char *dir)
 {
     for (int i = 0; i < 50; i++) {

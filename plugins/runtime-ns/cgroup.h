@@ -44,6 +44,23 @@ int cgroup_remove_listed(const char *file);
 void cgroup_free(cgroup *cg);
 DEFINE_POINTER_CLEANUP(cgroup, cgroup_free)
 
+/* Freeze (1) or thaw (0) every process in the cgroup and wait until the
+ * kernel says it is done (v1 freezer.state, v2 cgroup.events). */
+int cgroup_freeze(cgroup *cg, int freeze, rns_error *e);
+/* 1 when the cgroup is frozen now. */
+int cgroup_frozen(cgroup *cg);
+
+/* cgroup-stats.c: the Docker API's stats object of the cgroup now, the same
+ * shape all zeros (a stopped container), and its processes as [pid,...]. */
+int cgroup_stats(const cgroup *cg, char **ret_json);
+int cgroup_stats_zero(char **ret_json);
+int cgroup_pids(const cgroup *cg, char **ret_json);
+/* Parsers behind cgroup_stats (json_t *), for unit tests. */
+struct json_t;
+struct json_t *cgroup_parse_flat_keyed(const char *text);
+struct json_t *cgroup_parse_blkio_v1(const char *text);
+void cgroup_parse_io_stat(const char *text, struct json_t *bytes, struct json_t *ios);
+
 /* Internal to cgroup*.c */
 int cgroup_add_dir(cgroup *cg, const char *dir, const char *name);
 int cgroup_v1_create(cgroup *cg, rns_error *e);
@@ -52,6 +69,8 @@ int cgroup_v1_oom_killed(cgroup *cg);
 int cgroup_v2_create(cgroup *cg, rns_error *e);
 int cgroup_v2_apply(cgroup *cg, const spec_resources *res, rns_error *e);
 int cgroup_v2_oom_killed(cgroup *cg);
+int cgroup_v1_freeze(cgroup *cg, int freeze, rns_error *e);
+int cgroup_v2_freeze(cgroup *cg, int freeze, rns_error *e);
 /* runc's conversions from v1 values to v2 ones. */
 unsigned long cgroup_shares_to_weight(unsigned long shares);
 unsigned long cgroup_blkio_to_io_weight(unsigned long weight);

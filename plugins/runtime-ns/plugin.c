@@ -237,8 +237,13 @@ static int ctl(rns *st, const char *id, const char *req, char **ret_reply)
     char sock[4096];
     path_of(st, id, "control.sock", sock, sizeof(sock));
     rns_error e = {0};
-    int r = ctl_call(sock, req, CTL_TIMEOUT_MS, ret_reply, &e);
-    if (r == -ENOENT || r == -ECONNREFUSED) {
+    _cleanup_free_ char *reply = NULL;
+    int r = ctl_call(sock, req, CTL_TIMEOUT_MS, &reply, &e);
+    if (ret_reply)
+        *ret_reply = TAKE_PTR(reply);
+    /* An errno the shim answered (ENOENT: no such exec) is not a missing socket. */
+    int answered = reply || (ret_reply && *ret_reply);
+    if (!answered && (r == -ENOENT || r == -ECONNREFUSED)) {
         char dir[4096];
         path_of(st, id, NULL, dir, sizeof(dir));
         if (access(dir, F_OK) < 0)
@@ -476,6 +481,146 @@ static void rns_free(void *state, void *ptr)
     free(ptr);
 }
 
+/* ---- ABI 1.1 */
+
+static int32_t rns_pause(void *state, const char *id)
+{
+    return ctl(state, id, "{\"op\":\"pause\"}", NULL);
+}
+
+static int32_t rns_resume(void *state, const char *id)
+{
+    return ctl(state, id, "{\"op\":\"resume\"}", NULL);
+}
+
+/* Send req (a JSON object, borrowed) and hand back the reply object. */
+static int ctl_json(rns *st, const char *id, json_t *req, json_t **ret_reply)
+{
+    _cleanup_free_ char *line = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    if (!line)
+        return st->host->error(st->host, -ENOMEM, "out of memory");
+    _cleanup_free_ char *reply = NULL;
+    int r = ctl(st, id, line, ret_reply ? &reply : NULL);
+    if (r < 0 || !ret_reply)
+        return r;
+    if (!(*ret_reply = json_loads(reply, 0, NULL)))
+        return st->host->error(st->host, -EIO, "container %s: unreadable reply from pouch-shim: %.200s", id, reply);
+    return 0;
+}
+
+static int exec_id_ok(rns *st, const char *exec_id)
+{
+    if (exec_id_valid(exec_id))
+        return 0;
+    return st->host->error(st->host, -EINVAL, "invalid exec id \"%s\"", exec_id ? exec_id : "");
+}
+
+static int32_t rns_exec_create(void *state, const char *id, const char *exec_id, const char *process_json,
+                               const char *options_json)
+{
+    rns *st = state;
+    int r = exec_id_ok(st, exec_id);
+    if (r < 0)
+        return r;
+    json_t *proc = json_loads(process_json ? process_json : "", 0, NULL);
+    if (!json_is_object(proc)) {
+        json_decref(proc);
+        return st->host->error(st->host, -EINVAL, "exec %s: the process is not an OCI process JSON object", exec_id);
+    }
+    _cleanup_(json_decrefp) json_t *opts = json_loads(options_json ? options_json : "{}", 0, NULL);
+    _cleanup_(json_decrefp) json_t *req =
+        json_pack("{s:s,s:s,s:o,s:b,s:b}", "op", "exec_create", "exec_id", exec_id, "process", proc, "stdin",
+                  json_is_true(json_object_get(opts, "stdin")), "tty", json_is_true(json_object_get(opts, "tty")));
+    return ctl_json(st, id, req, NULL);
+}
+
+static int32_t rns_exec_start(void *state, const char *id, const char *exec_id)
+{
+    rns *st = state;
+    int r = exec_id_ok(st, exec_id);
+    if (r < 0)
+        return r;
+    _cleanup_(json_decrefp) json_t *req = json_pack("{s:s,s:s}", "op", "exec_start", "exec_id", exec_id);
+    return ctl_json(st, id, req, NULL);
+}
+
+static int32_t rns_exec_state(void *state, const char *id, const char *exec_id, char **ret_json)
+{
+    rns *st = state;
+    int r = exec_id_ok(st, exec_id);
+    if (r < 0)
+        return r;
+    _cleanup_(json_decrefp) json_t *req = json_pack("{s:s,s:s}", "op", "exec_state", "exec_id", exec_id);
+    _cleanup_(json_decrefp) json_t *o = NULL;
+    if ((r = ctl_json(st, id, req, &o)) < 0)
+        return r;
+    json_object_del(o, "ok");
+    return dump(st, o, ret_json);
+}
+
+static int32_t rns_exec_resize(void *state, const char *id, const char *exec_id, int32_t rows, int32_t cols)
+{
+    rns *st = state;
+    int r = exec_id_ok(st, exec_id);
+    if (r < 0)
+        return r;
+    _cleanup_(json_decrefp) json_t *req =
+        json_pack("{s:s,s:s,s:i,s:i}", "op", "exec_resize", "exec_id", exec_id, "rows", (int)rows, "cols", (int)cols);
+    return ctl_json(st, id, req, NULL);
+}
+
+static int32_t rns_update(void *state, const char *id, const char *resources_json)
+{
+    rns *st = state;
+    json_t *res = json_loads(resources_json ? resources_json : "", 0, NULL);
+    if (!json_is_object(res)) {
+        json_decref(res);
+        return st->host->error(st->host, -EINVAL, "update %s: the resources are not an OCI linux.resources object",
+                               id);
+    }
+    _cleanup_(json_decrefp) json_t *req = json_pack("{s:s,s:o}", "op", "update", "resources", res);
+    return ctl_json(st, id, req, NULL);
+}
+
+/* stats and pids: a container whose shim is gone has used nothing. */
+static int32_t usage_call(rns *st, const char *id, const char *op, char **ret_json)
+{
+    if (!valid_id(id))
+        return st->host->error(st->host, -EINVAL, "invalid container id \"%s\"", id ? id : "");
+    char sock[4096], req[64];
+    path_of(st, id, "control.sock", sock, sizeof(sock));
+    snprintf(req, sizeof(req), "{\"op\":\"%s\"}", op);
+    _cleanup_free_ char *reply = NULL;
+    rns_error e = {0};
+    int r = ctl_call(sock, req, CTL_TIMEOUT_MS, &reply, &e);
+    if (r == -ENOENT || r == -ECONNREFUSED) {
+        char dir[4096];
+        path_of(st, id, NULL, dir, sizeof(dir));
+        if (access(dir, F_OK) < 0)
+            return st->host->error(st->host, -ENOENT, "no such container: %s", id);
+        if (!strcmp(op, "pids"))
+            return (*ret_json = strdup("[]")) ? 0 : -ENOMEM;
+        return cgroup_stats_zero(ret_json);
+    }
+    if (r < 0)
+        return report(st, &e);
+    _cleanup_(json_decrefp) json_t *o = json_loads(reply, 0, NULL);
+    json_t *v = json_object_get(o, op);
+    if (!v)
+        return st->host->error(st->host, -EIO, "container %s: pouch-shim's %s reply lacks \"%s\"", id, op, op);
+    return dump(st, v, ret_json);
+}
+
+static int32_t rns_stats(void *state, const char *id, char **ret_json)
+{
+    return usage_call(state, id, "stats", ret_json);
+}
+
+static int32_t rns_pids(void *state, const char *id, char **ret_json)
+{
+    return usage_call(state, id, "pids", ret_json);
+}
+
 static void default_shim_path(rns *st)
 {
     Dl_info info;
@@ -560,6 +705,15 @@ static const pouch_runtime_ops rns_ops = {
     .resize = rns_resize,
     .list = rns_list,
     .free = rns_free,
+    .pause = rns_pause,
+    .resume = rns_resume,
+    .exec_create = rns_exec_create,
+    .exec_start = rns_exec_start,
+    .exec_state = rns_exec_state,
+    .exec_resize = rns_exec_resize,
+    .update = rns_update,
+    .stats = rns_stats,
+    .pids = rns_pids,
 };
 
 static const pouch_plugin_descriptor rns_descriptor = {

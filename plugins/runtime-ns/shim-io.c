@@ -3,6 +3,8 @@
  * on a client or on the container: everything here is non-blocking. */
 #include "shim.h"
 
+#include "exec.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -131,27 +133,33 @@ void io_flush_lines(shim *sh)
     }
 }
 
+void client_send_output(shim *sh, client *c, int raw, int stream, const char *data, size_t len)
+{
+    if (!raw) {
+        unsigned char hdr[8] = {(unsigned char)stream,
+                                0,
+                                0,
+                                0,
+                                (unsigned char)(len >> 24),
+                                (unsigned char)(len >> 16),
+                                (unsigned char)(len >> 8),
+                                (unsigned char)len};
+        client_send(sh, c, hdr, sizeof(hdr));
+    }
+    client_send(sh, c, data, len);
+}
+
 void io_output(shim *sh, int stream, const char *data, size_t len)
 {
     log_lines(sh, stream, data, len);
     for (int i = 0; i < SHIM_MAX_CLIENTS; i++) {
         client *c = &sh->clients[i];
-        if (c->fd < 0 || c->kind != CL_ATTACH || !c->handshake_done || c->closing)
+        /* An exec's clients get only that exec's output (exec.c). */
+        if (c->fd < 0 || c->kind != CL_ATTACH || !c->handshake_done || c->closing || c->ex)
             continue;
         if ((stream == 1 && !c->ar.out) || (stream == 2 && !c->ar.err))
             continue;
-        if (!sh->tty) {
-            unsigned char hdr[8] = {(unsigned char)stream,
-                                    0,
-                                    0,
-                                    0,
-                                    (unsigned char)(len >> 24),
-                                    (unsigned char)(len >> 16),
-                                    (unsigned char)(len >> 8),
-                                    (unsigned char)len};
-            client_send(sh, c, hdr, sizeof(hdr));
-        }
-        client_send(sh, c, data, len);
+        client_send_output(sh, c, sh->tty, stream, data, len);
     }
 }
 
@@ -183,6 +191,7 @@ void client_close(shim *sh, client *c)
     buf_free(&c->in);
     buf_free(&c->out);
     memset(&c->ar, 0, sizeof(c->ar));
+    c->ex = NULL;
     c->kind = c->handshake_done = c->watching = c->closing = c->in_eof = 0;
 }
 
@@ -254,6 +263,10 @@ static void attach_handshake(shim *sh, client *c)
     }
     c->handshake_done = 1;
     buf_consume(&c->in, (size_t)(nl - c->in.data) + 1);
+    if (c->ar.exec_id[0]) {
+        exec_attach(sh, c);
+        return;
+    }
     if (sh->status == ST_STOPPED) {
         c->closing = 1;
         client_flush(sh, c);
@@ -266,9 +279,16 @@ void io_attach_input(shim *sh, client *c)
     ssize_t n = recv(c->fd, data, 16384, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
+    if (n <= 0 && c->ex) {
+        c->in_eof = 1;
+        exec_client_eof(sh, c);
+        if (n < 0 || c->ex->status == ST_STOPPED)
+            client_close(sh, c);
+        return;
+    }
     if (n <= 0) {
         c->in_eof = 1;
-        if (c->handshake_done && c->ar.in && sh->want_stdin) {
+        if (c->handshake_done && c->ar.in && sh->want_stdin && !c->closing) {
             sh->stdin_close_pending = 1;
             io_flush_stdin(sh);
         }
@@ -286,7 +306,11 @@ void io_attach_input(shim *sh, client *c)
         n = (ssize_t)c->in.len;
         c->in.len = 0;
     }
-    if (!c->ar.in || !sh->want_stdin || sh->stdin_close_pending)
+    if (c->ex) {
+        exec_client_input(sh, c, data, (size_t)n);
+        return;
+    }
+    if (c->closing || !c->ar.in || !sh->want_stdin || sh->stdin_close_pending)
         return;
     if (sh->stdin_buf.len + (size_t)n > SHIM_CLIENT_BUF_MAX) {
         slog(sh, "stdin: the container does not read; %zd bytes dropped", n);

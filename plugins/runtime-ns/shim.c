@@ -3,6 +3,7 @@
  * stdio and logs, attach and control sockets, exit status in exit.json.
  * Single-threaded on purpose; never exits while its container runs. */
 #include "container.h"
+#include "exec.h"
 #include "seccomp-filter.h"
 #include "shim.h"
 
@@ -70,7 +71,7 @@ static void ready_reply(int fd, int err, const char *msg, pid_t pid)
 
 static const char *status_name(int st)
 {
-    return st == ST_CREATED ? "created" : st == ST_RUNNING ? "running" : "stopped";
+    return st == ST_CREATED ? "created" : st == ST_RUNNING ? "running" : st == ST_PAUSED ? "paused" : "stopped";
 }
 
 static char *state_json(shim *sh, int with_ok)
@@ -166,7 +167,8 @@ static void finish(shim *sh, int wstatus)
             continue;
         if (c->kind == CL_CONTROL && c->watching)
             reply(sh, c, st);
-        else if (c->kind == CL_ATTACH && c->handshake_done) {
+        else if (c->kind == CL_ATTACH && c->handshake_done && !c->ex) {
+            /* (an exec's clients end with their exec, reaped on its own) */
             c->closing = 1;
             client_flush(sh, c);
         }
@@ -185,6 +187,8 @@ static void reap(shim *sh)
             return;
         if (p == sh->pid && sh->status != ST_STOPPED)
             finish(sh, ws);
+        else if (p != sh->pid)
+            exec_reaped(sh, p, ws);
     }
 }
 
@@ -231,6 +235,15 @@ static void do_kill(shim *sh, client *c, const ctl_request *rq)
         if (kill(sh->pid, rq->signal) < 0)
             return reply_err(sh, c, -errno, strerror(errno));
     }
+    /* As dockerd: a signalled paused container is thawed so that the signal
+     * is delivered (a v1 freezer holds even SIGKILL until then). */
+    if (sh->status == ST_PAUSED && rq->signal != 0) {
+        rns_error e = {0};
+        if (cgroup_freeze(sh->cg, 0, &e) < 0)
+            slog(sh, "kill: thaw: %s", e.msg);
+        else
+            sh->status = ST_RUNNING;
+    }
     reply(sh, c, "{\"ok\":true}");
 }
 
@@ -249,6 +262,85 @@ static void do_delete(shim *sh, client *c, const ctl_request *rq)
     if (sh->cg)
         cgroup_kill_all(sh->cg, SIGKILL);
     kill(sh->pid, SIGKILL);
+    if (sh->status == ST_PAUSED && cgroup_freeze(sh->cg, 0, NULL) == 0)
+        sh->status = ST_RUNNING;
+}
+
+static void do_pause(shim *sh, client *c, int freeze)
+{
+    if (sh->status != ST_RUNNING && sh->status != ST_PAUSED)
+        return reply_err(sh, c, -EINVAL, "container is not running");
+    if (!sh->cg)
+        return reply_err(sh, c, -ENOTSUP, "the container has no cgroup (no linux.cgroupsPath): cannot pause it");
+    if ((sh->status == ST_PAUSED) == freeze)
+        return reply(sh, c, "{\"ok\":true}");
+    rns_error e = {0};
+    if (cgroup_freeze(sh->cg, freeze, &e) < 0)
+        return reply_err(sh, c, e.code, e.msg);
+    sh->status = freeze ? ST_PAUSED : ST_RUNNING;
+    slog(sh, "%s", freeze ? "paused" : "resumed");
+    reply(sh, c, "{\"ok\":true}");
+}
+
+static void do_update(shim *sh, client *c, const ctl_request *rq)
+{
+    if (sh->status == ST_STOPPED)
+        return reply_err(sh, c, -EINVAL, "container is not running");
+    if (!sh->cg)
+        return reply_err(sh, c, -ENOTSUP, "the container has no cgroup (no linux.cgroupsPath): cannot update it");
+    rns_error e = {0};
+    _cleanup_(spec_freep) spec *res = NULL;
+    int r = spec_parse_resources(rq->resources, &res, &e);
+    if (r >= 0)
+        r = cgroup_apply(sh->cg, &res->resources, &e);
+    if (r == -EBUSY && strstr(e.msg, "memory")) {
+        char msg[sizeof(e.msg) + 80];
+        snprintf(msg, sizeof(msg), "%s (the new memory limit is below what the container uses now)", e.msg);
+        return reply_err(sh, c, r, msg);
+    }
+    if (r < 0)
+        return reply_err(sh, c, r, e.msg);
+    reply(sh, c, "{\"ok\":true}");
+}
+
+/* Answer {"ok":true,"<key>":<json>} with json (taken) from a reader. */
+static void reply_json(shim *sh, client *c, const char *key, int r, char *json)
+{
+    _cleanup_free_ char *own = json;
+    if (r < 0 || !json)
+        return reply_err(sh, c, r < 0 ? r : -ENOMEM, strerror(r < 0 ? -r : ENOMEM));
+    size_t len = strlen(key) + strlen(json) + 32;
+    _cleanup_free_ char *line = malloc(len);
+    if (!line)
+        return reply_err(sh, c, -ENOMEM, "out of memory");
+    snprintf(line, len, "{\"ok\":true,\"%s\":%s}", key, json);
+    reply(sh, c, line);
+}
+
+static void do_exec_op(shim *sh, client *c, const ctl_request *rq)
+{
+    rns_error e = {0};
+    int r = 0;
+    switch (rq->op) {
+    case CTL_EXEC_CREATE:
+        r = exec_create(sh, rq, &e);
+        break;
+    case CTL_EXEC_START:
+        r = exec_start(sh, rq->exec_id, &e);
+        break;
+    case CTL_EXEC_STATE: {
+        _cleanup_free_ char *st = NULL;
+        if ((r = exec_state(sh, rq->exec_id, &st, &e)) >= 0)
+            return reply(sh, c, st);
+        break;
+    }
+    case CTL_EXEC_RESIZE:
+        r = exec_resize(sh, rq->exec_id, rq->rows, rq->cols, &e);
+        break;
+    }
+    if (r < 0)
+        return reply_err(sh, c, r, e.msg[0] ? e.msg : strerror(-r));
+    reply(sh, c, "{\"ok\":true}");
 }
 
 static void control_input(shim *sh, client *c)
@@ -266,12 +358,12 @@ static void control_input(shim *sh, client *c)
     buf_append(&c->in, data, (size_t)n);
     char *nl = memchr(c->in.data, '\n', c->in.len);
     if (!nl) {
-        if (c->in.len > 65536)
+        if (c->in.len > (1u << 20))
             client_close(sh, c);
         return;
     }
     *nl = '\0';
-    ctl_request rq;
+    _cleanup_(ctl_request_free) ctl_request rq = {0};
     rns_error e = {0};
     if (ctl_parse(c->in.data, &rq, &e) < 0)
         return reply_err(sh, c, e.code, e.msg);
@@ -301,6 +393,30 @@ static void control_input(shim *sh, client *c)
         return;
     case CTL_DELETE:
         return do_delete(sh, c, &rq);
+    case CTL_PAUSE:
+    case CTL_RESUME:
+        return do_pause(sh, c, rq.op == CTL_PAUSE);
+    case CTL_EXEC_CREATE:
+    case CTL_EXEC_START:
+    case CTL_EXEC_STATE:
+    case CTL_EXEC_RESIZE:
+        return do_exec_op(sh, c, &rq);
+    case CTL_UPDATE:
+        return do_update(sh, c, &rq);
+    case CTL_STATS: {
+        char *json = NULL;
+        int r = sh->cg && sh->status != ST_STOPPED ? cgroup_stats(sh->cg, &json) : cgroup_stats_zero(&json);
+        return reply_json(sh, c, "stats", r, json);
+    }
+    case CTL_PIDS: {
+        char *json = NULL;
+        int r = 0;
+        if (sh->cg && sh->status != ST_STOPPED)
+            r = cgroup_pids(sh->cg, &json);
+        else if ((json = malloc(32)))
+            snprintf(json, 32, sh->status == ST_STOPPED ? "[]" : "[%d]", (int)sh->pid);
+        return reply_json(sh, c, "pids", r, json);
+    }
     }
 }
 
@@ -325,7 +441,8 @@ static void accept_client(shim *sh, int lfd, int kind)
 static _Noreturn void main_loop(shim *sh, int sigfd, int ctl_fd, int att_fd)
 {
     for (;;) {
-        struct pollfd p[6 + SHIM_MAX_CLIENTS];
+        struct pollfd p[6 + SHIM_MAX_CLIENTS + 3 * EXEC_MAX_LIVE];
+        exec_proc *who[3 * EXEC_MAX_LIVE];
         int n = 0;
         p[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
         p[n++] = (struct pollfd){.fd = ctl_fd, .events = POLLIN};
@@ -340,13 +457,17 @@ static _Noreturn void main_loop(shim *sh, int sigfd, int ctl_fd, int att_fd)
             short ev = (short)((c->in_eof ? 0 : POLLIN) | (c->out.len ? POLLOUT : 0));
             p[n++] = (struct pollfd){.fd = c->fd, .events = ev};
         }
-        if (poll(p, (nfds_t)n, -1) < 0) {
+        int n_exec = exec_poll_fill(sh, p + n, who, 3 * EXEC_MAX_LIVE);
+        if (poll(p, (nfds_t)(n + n_exec), exec_poll_timeout(sh)) < 0) {
             if (errno == EINTR)
                 continue;
             slog(sh, "poll: %s", strerror(errno));
             sleep(1);
             continue;
         }
+        /* Execs first: nothing below has freed a record named in who[] yet. */
+        exec_poll_handle(sh, p + n, who, n_exec);
+        exec_tick(sh);
         if (p[0].revents) {
             struct signalfd_siginfo si;
             while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
@@ -391,7 +512,7 @@ static _Noreturn void main_loop(shim *sh, int sigfd, int ctl_fd, int att_fd)
     }
 }
 
-static int set_nonblock(int fd)
+int set_nonblock(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
     return fl < 0 ? -errno : fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
@@ -666,6 +787,7 @@ int main(int argc, char **argv)
     static shim sh_storage;
     shim *sh = &sh_storage;
     sh->log_fd = sh->sync_fd = sh->pty_master = sh->out_fd = sh->err_fd = sh->in_fd = -1;
+    sh->self_pidns_fd = -1;
     for (int i = 0; i < SHIM_MAX_CLIENTS; i++)
         sh->clients[i].fd = -1;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -712,6 +834,8 @@ int main(int argc, char **argv)
             _exit(0);
         setsid();
     }
+    /* Kept to come back to after forking an exec into the container's. */
+    sh->self_pidns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     rns_error e = {0};
     int r = run(sh, options, cgroup_root, ready_fd, &e);
     slog(sh, "create failed: %s", e.msg);

@@ -18,13 +18,15 @@
 #define SHIM_CLIENT_BUF_MAX (4u << 20) /* a client this far behind is dropped */
 #define SHIM_LINE_MAX (16u << 10)      /* longer lines are logged as partials */
 
-enum { ST_CREATED, ST_RUNNING, ST_STOPPED };
+enum { ST_CREATED, ST_RUNNING, ST_STOPPED, ST_PAUSED };
 enum { CL_CONTROL = 1, CL_ATTACH };
 
 typedef struct iobuf {
     char *data;
     size_t len, cap;
 } iobuf;
+
+struct exec_proc;
 
 typedef struct client {
     int fd;
@@ -34,6 +36,7 @@ typedef struct client {
     int closing; /* close once out is flushed */
     int in_eof;
     attach_request ar;
+    struct exec_proc *ex; /* attached to this exec's stdio, not the container's */
     iobuf in, out;
 } client;
 
@@ -59,6 +62,8 @@ typedef struct shim {
     void *log_dl;
     client clients[SHIM_MAX_CLIENTS];
     int deleting;
+    struct exec_proc *execs; /* newest first (exec.c) */
+    int self_pidns_fd;       /* the shim's own pid namespace, to return to after an exec's fork */
 } shim;
 
 void slog(shim *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -84,5 +89,8 @@ void client_close(shim *sh, client *c);
 /* Queue bytes to a client; drops the client when it is too far behind. */
 void client_send(shim *sh, client *c, const void *data, size_t len);
 void client_flush(shim *sh, client *c);
+/* Frame output for c (8-byte header unless raw) and queue it. */
+void client_send_output(shim *sh, client *c, int raw, int stream, const char *data, size_t len);
+int set_nonblock(int fd);
 
 #endif

@@ -3,3 +3,5 @@
 # against that engine (the reference dockerd) to check the test itself.
 pouch_integration_test(cp-28 cp.sh 28 TIMEOUT 400)
 pouch_integration_test(cp-20.10 cp.sh 20 TIMEOUT 400)
+pouch_integration_test(commit-28 commit.sh 28 TIMEOUT 300)
+pouch_integration_test(commit-20.10 commit.sh 20 TIMEOUT 300)

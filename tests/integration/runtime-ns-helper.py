@@ -127,25 +127,84 @@ def plugin_host(so, run_dir, config_json="{}"):
     rc = INIT(d.init)(C.byref(host), C.byref(st))
     if rc < 0: raise RuntimeError("init: %d %s" % (rc, state["errors"]))
     P = C.c_void_p
-    ops = C.cast(d.ops, C.POINTER(C.c_void_p * 11)).contents
+    # slot 0 holds size+reserved; the methods follow in runtime.h's order
+    ops = C.cast(d.ops, C.POINTER(C.c_void_p * 19)).contents
+    RET = C.POINTER(C.c_char_p)
     f = {"create": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_char_p, C.c_char_p)(ops[1]),
          "start": C.CFUNCTYPE(C.c_int32, P, C.c_char_p)(ops[2]),
          "kill": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_int32, C.c_int32)(ops[3]),
          "destroy": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_int32)(ops[4]),
-         "state": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.POINTER(C.c_char_p))(ops[5]),
-         "list": C.CFUNCTYPE(C.c_int32, P, C.POINTER(C.c_char_p))(ops[8])}
+         "state": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, RET)(ops[5]),
+         "attach_path": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, RET)(ops[6]),
+         "list": C.CFUNCTYPE(C.c_int32, P, RET)(ops[8]),
+         # ABI 1.1
+         "pause": C.CFUNCTYPE(C.c_int32, P, C.c_char_p)(ops[10]),
+         "resume": C.CFUNCTYPE(C.c_int32, P, C.c_char_p)(ops[11]),
+         "exec_create": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_char_p, C.c_char_p, C.c_char_p)(ops[12]),
+         "exec_start": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_char_p)(ops[13]),
+         "exec_state": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_char_p, RET)(ops[14]),
+         "exec_resize": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_char_p, C.c_int32, C.c_int32)(ops[15]),
+         "update": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, C.c_char_p)(ops[16]),
+         "stats": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, RET)(ops[17]),
+         "pids": C.CFUNCTYPE(C.c_int32, P, C.c_char_p, RET)(ops[18])}
     class H: pass
     h = H(); h.keep = (keep, host, lib); h.state = state; h.st = st; h.f = f
     def call(name, *a):
         a = [x.encode() if isinstance(x, str) else x for x in a]
-        if name in ("state", "list"):
+        if name in ("state", "list", "exec_state", "stats", "pids", "attach_path"):
             out = C.c_char_p()
             rc = f[name](st, *a, C.byref(out))
-            return rc, (json.loads(out.value.decode()) if rc >= 0 else state["errors"][-1:])
+            if rc < 0:
+                return rc, state["errors"][-1:]
+            v = out.value.decode()
+            return rc, (v if name == "attach_path" else json.loads(v))
         return f[name](st, *a), state["errors"][-1:]
     h.call = call
     return h
 
+
+def exec_process(args, tty=False, uid=0, gid=0, cwd="/", env=None):
+    return {"terminal": tty, "user": {"uid": uid, "gid": gid}, "args": args,
+            "env": env or ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"],
+            "cwd": cwd, "capabilities": {"bounding": DEFAULT_CAPS, "effective": DEFAULT_CAPS,
+                                         "permitted": DEFAULT_CAPS, "inheritable": [], "ambient": []},
+            "noNewPrivileges": True}
+
+def run_exec(h, cid, eid, args, stdin_data=None, tty=False, attach=True, **kw):
+    """exec through the plugin as the engine would: create, attach, start,
+    read until the shim closes the stream, then the exec's state."""
+    opts = {"stdin": stdin_data is not None, "tty": tty}
+    rc = h.call("exec_create", cid, eid, json.dumps(exec_process(args, tty=tty, **kw)), json.dumps(opts))
+    if rc[0] < 0:
+        return {"create": rc}
+    s = None
+    if attach:
+        path = h.call("attach_path", cid)[1]
+        s = socket.socket(socket.AF_UNIX); s.settimeout(30); s.connect(path)
+        s.sendall(json.dumps({"exec": eid, "stdin": stdin_data is not None, "stdout": True, "stderr": True,
+                              "stream": True}).encode() + b"\n")
+    t0 = time.time()
+    start = h.call("exec_start", cid, eid)
+    out = {"start": start, "stdout": "", "stderr": ""}
+    if s:
+        if stdin_data is not None and start[0] == 0:
+            s.sendall(stdin_data.encode()); s.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk: break
+            data += chunk
+        if tty:
+            out["stdout"] = data.decode(errors="replace")
+        else:
+            o = {1: b"", 2: b""}
+            while len(data) >= 8:
+                st_, ln = data[0], struct.unpack(">I", data[4:8])[0]
+                o[st_] = o.get(st_, b"") + data[8:8+ln]; data = data[8+ln:]
+            out["stdout"], out["stderr"] = o[1].decode(errors="replace"), o[2].decode(errors="replace")
+    out["ms"] = round((time.time() - t0) * 1000, 1)
+    out["state"] = h.call("exec_state", cid, eid)
+    return out
 
 if __name__ == "__main__":
     cmd = sys.argv[1]
@@ -165,6 +224,12 @@ if __name__ == "__main__":
             rc = h.call("create", sys.argv[5], sys.argv[6], sys.argv[7])
             rc2 = h.call("start", sys.argv[5]) if rc[0] == 0 else rc
             print(json.dumps([rc, rc2])); sys.stdout.flush(); time.sleep(600)
+        elif act == "exec":  # exec ID EXEC_ID ARGS_JSON [KW_JSON]: run one exec, print the outcome
+            kw = json.loads(sys.argv[8]) if len(sys.argv) > 8 else {}
+            print(json.dumps(run_exec(h, sys.argv[5], sys.argv[6], json.loads(sys.argv[7]), **kw)))
+        elif act == "exec-bench":  # exec-bench ID N: N sequential `true` execs, median ms
+            ms = sorted(run_exec(h, sys.argv[5], "bench-%d" % i, ["true"])["ms"] for i in range(int(sys.argv[6])))
+            print(ms[len(ms) // 2])
         elif act == "kill-and-wait":
             h.call("list")
             print(json.dumps(h.call("kill", sys.argv[5], int(sys.argv[6]), 0)))
