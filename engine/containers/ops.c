@@ -445,11 +445,11 @@ int ctr_stats(struct container_store *s, const char *ref, json_t **ret)
     }
     json_t *pids = live ? json_object_get(sample, "pids_stats") : NULL;
     json_t *mem = live ? json_object_get(sample, "memory_stats") : NULL;
-    *ret = json_pack("{s:s, s:s, s:O, s:o, s:i, s:{}, s:o, s:o, s:O, s:s, s:s}", "read", now, "preread", zero,
-                     "pids_stats", pids ? pids : json_object(), "blkio_stats",
+    *ret = json_pack("{s:s, s:s, s:o, s:o, s:i, s:{}, s:o, s:o, s:o, s:s, s:s}", "read", now, "preread", zero,
+                     "pids_stats", pids ? json_incref(pids) : json_object(), "blkio_stats",
                      blkio_of(live ? json_object_get(sample, "blkio_stats") ?: json_object() : NULL), "num_procs", 0,
                      "storage_stats", "cpu_stats", cpu, "precpu_stats", zero_cpu(), "memory_stats",
-                     mem ? mem : json_object(), "name", name, "id", c->id);
+                     mem ? json_incref(mem) : json_object(), "name", name, "id", c->id);
     container_unref(s, c);
     return *ret ? 0 : err_set(-ENOMEM, "stats: out of memory");
 }
