@@ -22,6 +22,7 @@ enum {
     OPT_TLSCERT,
     OPT_TLSKEY,
     OPT_LABEL,
+    OPT_USERNS_REMAP,
 };
 
 static const struct option long_options[] = {
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
     {"tlscert", required_argument, NULL, OPT_TLSCERT},
     {"tlskey", required_argument, NULL, OPT_TLSKEY},
     {"label", required_argument, NULL, OPT_LABEL},
+    {"userns-remap", required_argument, NULL, OPT_USERNS_REMAP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'v'},
     {0},
@@ -67,6 +69,8 @@ void cmdline_usage(FILE *out)
           "      --tlscert FILE         server certificate\n"
           "      --tlskey FILE          server key\n"
           "      --label KEY=VALUE      daemon label (repeatable)\n"
+          "      --userns-remap USER[:GROUP]  run containers in user namespaces mapped to USER's\n"
+          "                             /etc/subuid and /etc/subgid ranges (\"default\": dockremap)\n"
           "  -h, --help                 this help\n"
           "  -v, --version              print the version\n",
           out);
@@ -164,6 +168,9 @@ int cmdline_parse(int argc, char **argv, struct cmdline *ret)
             break;
         case OPT_LABEL:
             append_str(flags, "labels", optarg);
+            break;
+        case OPT_USERNS_REMAP:
+            json_object_set_new(flags, "userns-remap", json_string(optarg));
             break;
         case 'h':
             c.help = true;

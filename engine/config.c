@@ -24,6 +24,7 @@ static const struct {
     {"tls", OPT_BOOL},         {"tlsverify", OPT_BOOL},   {"tlscacert", OPT_STRING},
     {"tlscert", OPT_STRING},   {"tlskey", OPT_STRING},    {"labels", OPT_STRV},
     {"plugins", OPT_STRV},     {"plugin-dir", OPT_STRV},  {"plugin-config", OPT_OBJECT},
+    {"userns-remap", OPT_STRING},
 };
 
 static const char *type_name(enum opt_type t)
@@ -186,7 +187,7 @@ int config_build(json_t *file, json_t *flags, struct config *ret)
  * sockets and code live. A reload keeps the running values (as dockerd does). */
 static const char *const restart_only[] = {"data-root",  "exec-root",   "pidfile",      "hosts",     "plugins",
                                            "plugin-dir", "tls",         "tlsverify",    "tlscacert", "tlscert",
-                                           "tlskey",     "config-file", "plugin-config"};
+                                           "tlskey",     "config-file", "plugin-config", "userns-remap"};
 
 int config_reload(struct config *c, json_t *flags)
 {

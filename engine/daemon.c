@@ -193,6 +193,10 @@ static int bring_up(struct daemon *d)
     if (r < 0)
         return r;
     d->images->image_used = ctr_image_used;
+    r = userns_remap_setup(json_string_value(json_object_get(d->cfg.root, "userns-remap")), d->cfg.data_root,
+                           d->cfg.exec_root, &d->remap);
+    if (r < 0)
+        return r;
     d->images->used_user = d->containers;
 
     json_t *path = NULL;
@@ -274,6 +278,7 @@ int daemon_main(struct cmdline *cmd)
         close(d.data_fd);
     plugin_set_done(&d.plugins, false);
     container_store_free(d.containers);
+    userns_remap_free(d.remap);
     image_store_free(d.images);
     event_bus_free(d.bus);
     metrics_free(d.metrics);

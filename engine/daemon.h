@@ -14,6 +14,7 @@
 #include "image-store.h"
 #include "loader.h"
 #include "metrics.h"
+#include "userns.h"
 
 struct daemon {
     struct config cfg;
@@ -29,6 +30,7 @@ struct daemon {
     int data_fd;
     int64_t started_nano;
     bool pidfile_written;
+    struct userns_remap *remap; /* --userns-remap, or NULL */
 };
 
 /* Run the daemon until SIGTERM/SIGINT. Returns 0 on a clean stop, or a

@@ -75,6 +75,7 @@ static int32_t e_info(const pouch_host *h, char **ret_json)
     json_object_set_new(info, "ExecRoot", json_string(d->cfg.exec_root));
     json_object_set_new(info, "Debug", json_boolean(d->cfg.debug));
     json_object_set(info, "Labels", json_object_get(d->cfg.root, "labels"));
+    json_object_set_new(info, "UsernsRemap", json_boolean(d->remap != NULL)); /* docker info: name=userns */
     pthread_mutex_unlock(&d->cfg_lock);
     json_object_set_new(info, "NEventsListener", json_integer(event_bus_listeners(d->bus)));
     json_object_set_new(info, "Plugins", plugin_list(d));

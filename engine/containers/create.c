@@ -153,6 +153,25 @@ static int validate_host_config(json_t *hc, json_t *warnings)
     return 0;
 }
 
+/* What a user namespace cannot give: dockerd refuses it unless the
+ * container opts out with --userns=host. */
+static int check_userns(const struct userns_remap *rm, json_t *hc)
+{
+    const char *mode = json_string_value(json_object_get(hc, "UsernsMode")) ?: "";
+    if (*mode && strcmp(mode, "host") != 0 && strcmp(mode, "private") != 0)
+        return err_set(-EINVAL, "invalid user namespace mode \"%s\": use host, or leave it empty", mode);
+    if (!rm || strcmp(mode, "host") == 0)
+        return 0;
+    if (json_is_true(json_object_get(hc, "Privileged")))
+        return err_set(-EINVAL, "privileged mode is incompatible with user namespaces.  You must run the container in "
+                                "the host namespace when running privileged mode");
+    if (strcmp(json_string_value(json_object_get(hc, "NetworkMode")) ?: "", "host") == 0)
+        return err_set(-EINVAL, "cannot share the host's network namespace when user namespaces are enabled");
+    if (strcmp(json_string_value(json_object_get(hc, "PidMode")) ?: "", "host") == 0)
+        return err_set(-EINVAL, "cannot share the host PID namespace when user namespaces are enabled");
+    return 0;
+}
+
 static void random_id(char *out)
 {
     unsigned char b[32];
@@ -181,6 +200,8 @@ int ctr_create(struct container_store *s, const char *name, json_t *body, json_t
     }
     json_auto_t *warnings = json_array();
     int r = validate_host_config(hc, warnings);
+    if (r >= 0)
+        r = check_userns(d->remap, hc);
     if (r < 0)
         return r;
 

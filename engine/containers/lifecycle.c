@@ -245,6 +245,8 @@ int ctr_prepare(struct container_store *s, struct container *c)
     container_data_path(s, c, "resolv.conf", resolv, sizeof(resolv));
     json_auto_t *bounding = own_bounding_caps();
     json_auto_t *hostdevs = json_is_true(json_object_get(hc, "Privileged")) ? host_devices() : NULL;
+    json_auto_t *uidmap = NULL, *gidmap = NULL;
+    rootfs_userns_maps(s, c, &uidmap, &gidmap);
     struct spec_input in = {.id = c->id,
                             .config = config,
                             .host_config = hc,
@@ -259,7 +261,9 @@ int ctr_prepare(struct container_store *s, struct container *c)
                             .additional_gids = gids,
                             .cgroup_v2 = strcmp(sysinfo_cgroup_version(), "2") == 0,
                             .bounding_caps = bounding,
-                            .host_devices = hostdevs};
+                            .host_devices = hostdevs,
+                            .uid_mappings = uidmap,
+                            .gid_mappings = gidmap};
     if (r >= 0 && json_is_true(json_object_get(hc, "Init")) && !in.init_path)
         r = err_set(-ENOENT, "--init needs %s (Debian package tini)", INIT_BINARY);
     json_auto_t *spec = NULL;

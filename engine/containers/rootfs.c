@@ -17,6 +17,69 @@
 #include "error.h"
 #include "log.h"
 #include "rootfs.h"
+#include "userns.h"
+
+const struct userns_remap *rootfs_remap_of(struct container_store *s, const struct container *c)
+{
+    const char *mode = json_string_value(json_object_get(json_object_get(c->rec, "HostConfig"), "UsernsMode"));
+    return mode && strcmp(mode, "host") == 0 ? NULL : s->daemon->remap;
+}
+
+void rootfs_userns_maps(struct container_store *s, const struct container *c, json_t **ret_uids, json_t **ret_gids)
+{
+    const struct userns_remap *rm = rootfs_remap_of(s, c);
+    *ret_uids = rm ? userns_map_json(rm->uids, rm->n_uids) : NULL;
+    *ret_gids = rm ? userns_map_json(rm->gids, rm->n_gids) : NULL;
+}
+
+/* Remapped: every image layer is seen through an idmapped mount of its own
+ * under <run>/lower/N, so the snapshots on disk (shared with containers that
+ * are not remapped) are never chowned. The upper dir is NOT idmapped: what
+ * the container writes lands on the host as the mapped ids (100000…), as
+ * with dockerd; only its top dir is chowned, to the container's root. */
+static int idmap_lowers(struct container_store *s, struct container *c, const struct userns_remap *rm,
+                        const char *lower, char **ret_lower)
+{
+    if (!rm->idmap_layers)
+        return err_set(-ENOTSUP,
+                       "container %.12s: this kernel or file system cannot idmap the image layers, which user "
+                       "namespaces need here; run it with --userns=host, or start pouchd without --userns-remap",
+                       c->id);
+    char dir[4096];
+    container_run_path(s, c, "lower", dir, sizeof(dir));
+    mkdir_p(dir, 0700);
+    _cleanup_free_ char *copy = strdup(lower), *out = NULL;
+    char *save = NULL;
+    int n = 0;
+    for (char *layer = strtok_r(copy, ":", &save); layer; layer = strtok_r(NULL, ":", &save), n++) {
+        char mnt[4200], *joined = NULL;
+        snprintf(mnt, sizeof(mnt), "%s/%d", dir, n);
+        mkdir(mnt, 0700);
+        umount2(mnt, MNT_DETACH); /* a leftover of a crash */
+        int r = userns_idmap_mount(rm->userns_fd, layer, mnt);
+        if (r < 0)
+            return err_set(r, "container %.12s: idmapped mount of layer %s: %s", c->id, layer, strerror(-r));
+        if (asprintf(&joined, "%s%s%s", out ? out : "", out ? ":" : "", mnt) < 0)
+            return err_set(-ENOMEM, "container %.12s: out of memory", c->id);
+        free(out);
+        out = joined;
+    }
+    *ret_lower = TAKE_PTR(out);
+    return 0;
+}
+
+static void unmount_lowers(struct container_store *s, struct container *c)
+{
+    char dir[4096], mnt[4200];
+    container_run_path(s, c, "lower", dir, sizeof(dir));
+    for (int n = 0;; n++) {
+        snprintf(mnt, sizeof(mnt), "%s/%d", dir, n);
+        umount2(mnt, MNT_DETACH);
+        if (rmdir(mnt) < 0 && errno == ENOENT)
+            break;
+    }
+    rmdir(dir);
+}
 
 int rootfs_mount(struct container_store *s, struct container *c)
 {
@@ -43,13 +106,34 @@ int rootfs_mount(struct container_store *s, struct container *c)
         return err_set(r, "container %.12s: its image %s is gone: %s", c->id, image_id, err_get());
     if (!lower)
         return err_set(-EINVAL, "container %.12s: its image has no layers", c->id);
+    const struct userns_remap *rm = rootfs_remap_of(s, c);
+    if (rm) {
+        char *mapped = NULL, bundle[4096], data[4096];
+        container_run_path(s, c, NULL, bundle, sizeof(bundle));
+        container_data_path(s, c, NULL, data, sizeof(data));
+        if (chown(upper, rm->root_uid, rm->root_gid) < 0)
+            return err_set(-errno, "container %.12s: chown %s to the remapped root: %s", c->id, upper, strerror(errno));
+        if ((r = userns_open_dir(rm, bundle)) < 0 || (r = userns_open_dir(rm, data)) < 0)
+            return r;
+        if ((r = idmap_lowers(s, c, rm, lower, &mapped)) < 0) {
+            unmount_lowers(s, c);
+            return r;
+        }
+        free(lower);
+        lower = mapped;
+    }
     _cleanup_free_ char *opts = NULL;
     if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work) < 0)
         return err_set(-ENOMEM, "container %.12s: out of memory", c->id);
-    if (strlen(opts) >= 4096)
+    if (strlen(opts) >= 4096) {
+        unmount_lowers(s, c);
         return err_set(-E2BIG, "container %.12s: its image has too many layers for one overlay mount", c->id);
-    if (mount("overlay", target, "overlay", 0, opts) < 0)
-        return err_set(-errno, "container %.12s: mounting its root filesystem: %s", c->id, strerror(errno));
+    }
+    if (mount("overlay", target, "overlay", 0, opts) < 0) {
+        r = -errno;
+        unmount_lowers(s, c);
+        return err_set(r, "container %.12s: mounting its root filesystem: %s", c->id, strerror(-r));
+    }
     c->rootfs_mounted = true;
     return 0;
 }
@@ -60,6 +144,7 @@ int rootfs_unmount(struct container_store *s, struct container *c)
     container_run_path(s, c, "rootfs", target, sizeof(target));
     if (umount2(target, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
         return err_set(-errno, "container %.12s: unmounting its root filesystem: %s", c->id, strerror(errno));
+    unmount_lowers(s, c);
     c->rootfs_mounted = false;
     return 0;
 }
@@ -126,6 +211,14 @@ int rootfs_write_etc(struct container_store *s, struct container *c)
     container_data_path(s, c, "resolv.conf", path, sizeof(path));
     if ((r = copy_file("/etc/resolv.conf", path, "")) < 0)
         return err_set(r, "container %.12s: writing %s: %s", c->id, path, strerror(-r));
+    /* The container's root may edit them, as in a container without remap. */
+    const struct userns_remap *rm = rootfs_remap_of(s, c);
+    static const char *const owned[] = {"hostname", "hosts", "resolv.conf"};
+    for (size_t k = 0; rm && k < ARRAY_SIZE(owned); k++) {
+        container_data_path(s, c, owned[k], path, sizeof(path));
+        if (chown(path, rm->root_uid, rm->root_gid) < 0)
+            return err_set(-errno, "container %.12s: chown %s to the remapped root: %s", c->id, path, strerror(errno));
+    }
     return 0;
 }
 

@@ -412,6 +412,8 @@ static json_t *namespaces(const struct spec_input *in, json_t *hc)
     const char *cg = mode_of(hc, "CgroupnsMode");
     if (strcmp(cg, "private") == 0 || (!*cg && in->cgroup_v2))
         json_array_append_new(ns, json_pack("{s:s}", "type", "cgroup"));
+    if (in->uid_mappings)
+        json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
     return ns;
 }
 
@@ -539,7 +541,9 @@ int spec_build(const struct spec_input *in, json_t **ret)
     const char *dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
     const char *pts[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL};
     const char *sys[] = {"nosuid", "noexec", "nodev", privileged ? "rw" : "ro", NULL};
-    const char *cg[] = {"ro", "nosuid", "noexec", "nodev", NULL};
+    /* dockerd leaves cgroups writable in a user namespace (a remount there
+     * cannot be undone); the host's ownership still keeps them read-only. */
+    const char *cg[] = {in->uid_mappings ? "rw" : "ro", "nosuid", "noexec", "nodev", NULL};
     const char *mq[] = {"nosuid", "noexec", "nodev", NULL};
     const char *shm[] = {"nosuid", "noexec", "nodev", "mode=1777", shm_size, NULL};
     json_array_append_new(mounts, mount_entry("/proc", "proc", "proc", proc));
@@ -573,6 +577,10 @@ int spec_build(const struct spec_input *in, json_t **ret)
     }
     json_object_set_new(lnx, "cgroupsPath", json_string(cgpath));
     json_object_set_new(lnx, "namespaces", namespaces(in, hc));
+    if (in->uid_mappings) {
+        json_object_set(lnx, "uidMappings", in->uid_mappings);
+        json_object_set(lnx, "gidMappings", in->gid_mappings ? in->gid_mappings : in->uid_mappings);
+    }
     if (seccomp)
         json_object_set_new(lnx, "seccomp", seccomp);
 

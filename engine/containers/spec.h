@@ -19,6 +19,7 @@ struct spec_input {
     bool cgroup_v2;
     json_t *host_devices;  /* for --privileged: [{path,type,major,minor,fileMode,uid,gid}] */
     json_t *bounding_caps; /* the daemon's own bounding set, for --privileged: ["CAP_…"] */
+    json_t *uid_mappings, *gid_mappings; /* --userns-remap: [{containerID, hostID, size}]; NULL: no user ns */
 };
 
 /* Build the spec; -EINVAL with a dockerd-like message on bad input

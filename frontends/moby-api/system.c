@@ -353,6 +353,8 @@ static json_t *build_info(struct server *srv, const json_t *e)
     json_t *secopts = json_array();
     if (json_array_size(runtime_list))
         json_array_append_new(secopts, json_string("name=seccomp,profile=default"));
+    if (json_is_true(json_object_get(e, "UsernsRemap")))
+        json_array_append_new(secopts, json_string("name=userns"));
     if (v2)
         json_array_append_new(secopts, json_string("name=cgroupns"));
     json_object_set_new(o, "SecurityOptions", secopts);

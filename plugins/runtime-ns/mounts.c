@@ -185,13 +185,23 @@ static int mount_cgroup(const container_ctx *c, const char *dest, const mount_op
         char dir[PATH_MAX], data[300];
         snprintf(dir, sizeof(dir), "%s/%s", dest, name);
         snprintf(data, sizeof(data), "%s%s", strncmp(ctrl, "name=", 5) ? "" : "none,", ctrl);
-        if (rns_mkdir_p(dir, 0755) < 0 || mount("cgroup", dir, "cgroup", o->flags & ~MS_RDONLY, data) < 0)
-            return rns_err(e, -errno, "mount cgroup %s on %s: %s", data, dir, strerror(errno));
-        /* As runc does: the container sees its own cgroup as the hierarchy's
-         * root, so memory.limit_in_bytes there is its own limit. */
         char *path = end + 1;
         path[strcspn(path, "\n")] = '\0';
-        if (path[0] == '/' && path[1]) {
+        if (rns_mkdir_p(dir, 0755) < 0)
+            return rns_err(e, -errno, "create %s: %s", dir, strerror(errno));
+        int bound = 0;
+        if (mount("cgroup", dir, "cgroup", o->flags & ~MS_RDONLY, data) < 0) {
+            /* A user namespace may not mount a v1 hierarchy: bind the
+             * container's own cgroup from the host's mount, as runc does. */
+            char host[PATH_MAX * 2];
+            snprintf(host, sizeof(host), "/sys/fs/cgroup/%s%s", name, path[0] == '/' && path[1] ? path : "");
+            if (errno != EPERM || mount(host, dir, NULL, MS_BIND, NULL) < 0)
+                return rns_err(e, -errno, "mount cgroup %s on %s: %s", data, dir, strerror(errno));
+            bound = 1;
+        }
+        /* As runc does: the container sees its own cgroup as the hierarchy's
+         * root, so memory.limit_in_bytes there is its own limit. */
+        if (!bound && path[0] == '/' && path[1]) {
             char sub[PATH_MAX * 2];
             snprintf(sub, sizeof(sub), "%s%s", dir, path);
             if (mount(sub, dir, NULL, MS_BIND, NULL) < 0)
@@ -246,9 +256,19 @@ static int mount_one(const container_ctx *c, const spec_mount *m, rns_error *e)
             if ((r = mount_cgroup(c, dest, &o, e)) < 0)
                 return r;
         } else if (mount(m->source ? m->source : type, dest, type, o.flags, o.data[0] ? o.data : NULL) < 0) {
-            /* sysfs of a shared network namespace cannot be mounted: bind the host's. */
-            if (!(errno == EPERM && !strcmp(type, "sysfs")) || mount("/sys", dest, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-                mount(NULL, dest, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(dest), NULL) < 0)
+            /* sysfs of a shared network namespace (mqueue of a shared IPC one)
+             * cannot be mounted from a user namespace: bind the host's. */
+            const char *host = !strcmp(type, "sysfs") ? "/sys" : !strcmp(type, "mqueue") ? "/dev/mqueue" : NULL;
+            if (errno == EPERM && host && access(host, F_OK) < 0)
+                return rns_err(e, -EPERM,
+                               "mount %s on %s: the container's user namespace does not own the namespace it shares "
+                               "with the host, and the host has no %s to bind instead; mount one on the host, or "
+                               "run the container with --userns=host",
+                               type, m->destination, host);
+            if (!(errno == EPERM && host) || mount(host, dest, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+                mount(NULL, dest, NULL,
+                      MS_BIND | MS_REMOUNT | (host[1] == 's' ? MS_RDONLY : o.flags & MS_RDONLY) | locked_flags(dest),
+                      NULL) < 0)
                 return rns_err(e, -errno, "mount %s (%s) on %s: %s", m->source ? m->source : type, type, m->destination,
                                strerror(errno));
         }

@@ -604,6 +604,36 @@ static int check_rlimits(const spec *s, rns_error *e)
     return 0;
 }
 
+/* The maps of a new user namespace, written by us (root outside) while the
+ * child waits: an unprivileged process could not write several ranges. */
+static int write_idmaps(pid_t pid, const spec *s, rns_error *e)
+{
+    const char *files[2] = {"uid_map", "gid_map"};
+    const spec_idmap *maps[2] = {s->uid_mappings, s->gid_mappings};
+    size_t counts[2] = {s->n_uid_mappings, s->n_gid_mappings};
+    for (int k = 0; k < 2; k++) {
+        char text[4096] = "", path[64];
+        size_t len = 0;
+        for (size_t i = 0; i < counts[k] && len < sizeof(text); i++)
+            len += (size_t)snprintf(text + len, sizeof(text) - len, "%u %u %u\n", maps[k][i].container_id,
+                                    maps[k][i].host_id, maps[k][i].size);
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[k]);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+            return rns_err(e, -errno, "write %s of the container's user namespace: %s", files[k], strerror(errno));
+    }
+    return 0;
+}
+
+/* Host id of container id `id` under maps, or -1. */
+static int64_t idmap_host(const spec_idmap *m, size_t n, uint32_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (id >= m[i].container_id && (uint64_t)id < (uint64_t)m[i].container_id + m[i].size)
+            return (int64_t)m[i].host_id + (id - m[i].container_id);
+    return -1;
+}
+
 static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
 {
     const spec *s = sh->s;
@@ -628,6 +658,13 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
     if ((r = open_stdio(sh, ctx.stdio, pty, sizeof(pty), e)) < 0)
         return r;
     ctx.pty_slave = sh->tty ? pty : NULL;
+    if (ctx.pty_slave && s->n_uid_mappings) {
+        /* The container's user opens it from inside its user namespace. */
+        int64_t uid = idmap_host(s->uid_mappings, s->n_uid_mappings, s->uid);
+        int64_t gid = idmap_host(s->gid_mappings, s->n_gid_mappings, 5); /* tty, as devpts gid=5 */
+        if (chown(pty, uid < 0 ? (uid_t)-1 : (uid_t)uid, gid < 0 ? (gid_t)-1 : (gid_t)gid) < 0)
+            return rns_err(e, -errno, "chown the pty %s to the container's user: %s", pty, strerror(errno));
+    }
     unsigned long flags = 0;
     if ((r = prepare_namespaces(s, &ctx, &flags, e)) < 0)
         return r;
@@ -651,6 +688,8 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
     for (int i = 0; i < ctx.n_join; i++)
         close(ctx.join_fds[i]);
     if (sh->cg && (r = cgroup_enter(sh->cg, pid, e)) < 0)
+        return r;
+    if ((flags & CLONE_NEWUSER) && (r = write_idmaps(pid, s, e)) < 0)
         return r;
     char b = SYNC_CGROUP_READY;
     if (send(sh->sync_fd, &b, 1, MSG_NOSIGNAL) != 1)

@@ -330,6 +330,31 @@ static int parse_devices(spec *s, json_t *a, rns_error *e)
     return 0;
 }
 
+static int parse_idmaps(json_t *a, const char *what, spec_idmap **ret, size_t *ret_n, rns_error *e)
+{
+    if (!json_is_array(a) || json_array_size(a) == 0)
+        return rns_err(e, -EINVAL, "config.json: a user namespace needs linux.%s", what);
+    *ret = calloc(json_array_size(a), sizeof(**ret));
+    if (!*ret)
+        return -ENOMEM;
+    size_t i;
+    json_t *o;
+    json_array_foreach(a, i, o)
+    {
+        json_int_t v[3];
+        const char *keys[3] = {"containerID", "hostID", "size"};
+        for (int k = 0; k < 3; k++) {
+            json_t *x = json_object_get(o, keys[k]);
+            v[k] = json_integer_value(x);
+            if (!json_is_integer(x) || v[k] < 0 || v[k] > UINT32_MAX || (k == 2 && v[k] == 0))
+                return rns_err(e, -EINVAL, "config.json: linux.%s[%zu].%s must be an id", what, i, keys[k]);
+        }
+        (*ret)[i] = (spec_idmap){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2]};
+    }
+    *ret_n = json_array_size(a);
+    return 0;
+}
+
 static int parse_linux(spec *s, json_t *l, rns_error *e)
 {
     if (!json_is_object(l))
@@ -347,12 +372,22 @@ static int parse_linux(spec *s, json_t *l, rns_error *e)
             int f = t ? spec_ns_from_name(t) : 0;
             if (!f)
                 return rns_err(e, -EINVAL, "config.json: unknown namespace type %s", t ? t : "(missing)");
-            if (f == CLONE_NEWUSER)
-                return rns_err(e, -ENOTSUP, "config.json: user namespaces are not supported by runtime-ns yet");
+            if (f == CLONE_NEWUSER && json_string_value(json_object_get(o, "path")))
+                return rns_err(e, -ENOTSUP, "config.json: joining an existing user namespace is not supported by "
+                                            "runtime-ns yet; give the container its own (uidMappings/gidMappings)");
             spec_ns *x = &s->namespaces[s->n_namespaces++];
             x->type = f;
             x->path = json_string_value(json_object_get(o, "path"));
         }
+    }
+    for (size_t k = 0; k < s->n_namespaces; k++) {
+        int r;
+        if (s->namespaces[k].type == CLONE_NEWUSER &&
+            ((r = parse_idmaps(json_object_get(l, "uidMappings"), "uidMappings", &s->uid_mappings,
+                               &s->n_uid_mappings, e)) < 0 ||
+             (r = parse_idmaps(json_object_get(l, "gidMappings"), "gidMappings", &s->gid_mappings,
+                               &s->n_gid_mappings, e)) < 0))
+            return r;
     }
     s->cgroups_path = json_string_value(json_object_get(l, "cgroupsPath"));
     int r = parse_resources(&s->resources, json_object_get(l, "resources"), e);
@@ -482,6 +517,8 @@ void spec_free(spec *s)
     free(s->masked_paths);
     free(s->readonly_paths);
     free(s->sysctl);
+    free(s->uid_mappings);
+    free(s->gid_mappings);
     free(s->seccomp_filter);
     json_decref(s->json);
     free(s);

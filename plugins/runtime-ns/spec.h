@@ -47,6 +47,11 @@ typedef struct spec_kv {
     const char *key, *value;
 } spec_kv;
 
+/* One line of linux.uidMappings/gidMappings. */
+typedef struct spec_idmap {
+    uint32_t container_id, host_id, size;
+} spec_idmap;
+
 /* A value is set when its has_ flag is 1 (OCI distinguishes absent from 0). */
 typedef struct spec_resources {
     int has_mem_limit, has_mem_reservation, has_mem_swap, has_disable_oom;
@@ -96,6 +101,8 @@ typedef struct spec {
     spec_kv *sysctl;
     size_t n_sysctl;
     const char *rootfs_propagation;
+    spec_idmap *uid_mappings, *gid_mappings; /* for a new user namespace */
+    size_t n_uid_mappings, n_gid_mappings;
     void *seccomp;             /* json_t * of linux.seccomp (borrowed), or NULL: no filter */
     void *seccomp_filter;      /* struct sock_filter[] from seccomp_filter_prepare(), or NULL */
     size_t seccomp_filter_len; /* its instructions */

@@ -1,0 +1,1 @@
+pouch_integration_test(userns userns.sh TIMEOUT 300)
