@@ -409,7 +409,8 @@ static int translate_arches(const struct ctx *c, json_t *profile, json_t *out)
         if (!native || strcmp(arch, native) != 0)
             continue;
         json_array_append(arches, field(v, "architecture"));
-        json_array_extend(arches, subs ? subs : json_array());
+        if (subs)
+            json_array_extend(arches, subs);
     }
     json_array_foreach(arches, i, v)
     {
