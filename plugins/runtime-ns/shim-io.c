@@ -288,7 +288,10 @@ void io_attach_input(shim *sh, client *c)
     }
     if (n <= 0) {
         c->in_eof = 1;
-        if (c->handshake_done && c->ar.in && sh->want_stdin && !c->closing) {
+        /* A client's EOF closes a pipe stdin; a tty's stays open (as with
+         * dockerd): a detached client leaves by closing its socket, and the
+         * next attach must still be able to type. */
+        if (c->handshake_done && c->ar.in && sh->want_stdin && !c->closing && !sh->tty) {
             sh->stdin_close_pending = 1;
             io_flush_stdin(sh);
         }
