@@ -93,6 +93,30 @@ if command -v script >/dev/null 2>&1; then
 else
   log "script (util-linux) missing: -it checks skipped"
 fi
+# the detach keys (ctrl-p ctrl-q) end the session; the process goes on
+out=$(timeout -k 5 60 python3 - "$DOCKER" "$C" <<'PY' 2>&1
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "exec", "-it", sys.argv[2], "sh", "-c", "echo started; sleep 5; echo late"])
+out, sent, t0 = b"", False, time.time()
+while time.time() - t0 < 30:
+    if select.select([fd], [], [], 0.1)[0]:
+        try:
+            d = os.read(fd, 1024)
+        except OSError:
+            break
+        if not d:
+            break
+        out += d
+    if b"started" in out and not sent:
+        os.write(fd, b"\x10\x11")
+        sent = True
+os.waitpid(pid, 0)
+print("late" not in out.decode(), "%.0f" % (time.time() - t0) if time.time() - t0 > 4 else "quick")
+PY
+)
+check_eq "True quick" "$out" "docker exec -it: ctrl-p ctrl-q detaches at once, before the process ends"
 
 # ------------------------------------------------------------- the /exec API
 if [ "$GEN" = 28 ]; then
