@@ -121,10 +121,19 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
                 : ts[1];
 }
 
-static void owner_of(struct extract *x, struct archive_entry *e, uid_t *uid, gid_t *gid)
+/* The owner to give, as a host id: a remapped container's ids shift. */
+static int owner_of(struct extract *x, struct archive_entry *e, uid_t *uid, gid_t *gid)
 {
-    *uid = x->o->chown_uid >= 0 ? (uid_t)x->o->chown_uid : (uid_t)archive_entry_uid(e);
-    *gid = x->o->chown_gid >= 0 ? (gid_t)x->o->chown_gid : (gid_t)archive_entry_gid(e);
+    uint32_t cu = x->o->chown_uid >= 0 ? (uint32_t)x->o->chown_uid : (uint32_t)archive_entry_uid(e);
+    uint32_t cg = x->o->chown_gid >= 0 ? (uint32_t)x->o->chown_gid : (uint32_t)archive_entry_gid(e);
+    int64_t hu = fs_id_to_host(x->v->remap, cu, false), hg = fs_id_to_host(x->v->remap, cg, true);
+    if (hu < 0)
+        return tar_error(-ERANGE, "Container ID %u cannot be mapped to a host ID", cu);
+    if (hg < 0)
+        return tar_error(-ERANGE, "Container ID %u cannot be mapped to a host ID", cg);
+    *uid = (uid_t)hu;
+    *gid = (gid_t)hg;
+    return 0;
 }
 
 /* xattrs the archive carries, as dockerd's untar sets them; overlayfs's own
@@ -182,7 +191,9 @@ static int create(struct extract *x, struct archive *a, struct archive_entry *e,
 {
     uid_t uid;
     gid_t gid;
-    owner_of(x, e, &uid, &gid);
+    int q = owner_of(x, e, &uid, &gid);
+    if (q < 0)
+        return q;
     mode_t perm = archive_entry_perm(e) & 07777;
     struct timespec ts[2];
     entry_times(e, ts);

@@ -30,6 +30,7 @@ struct fs_tar {
     struct link_seen *links;
     size_t n_links;
     const struct fs_view *view; /* NULL: no mount crossing */
+    const struct userns_remap *remap;
     int io_errno;
 };
 
@@ -111,13 +112,18 @@ static const char *link_of(struct fs_tar *t, const struct stat *st, const char *
     return NULL;
 }
 
-static void fill_entry(struct archive_entry *e, const struct stat *st, const char *name)
+void fs_tar_set_remap(struct fs_tar *t, const struct userns_remap *rm)
+{
+    t->remap = rm;
+}
+
+static void fill_entry(const struct fs_tar *t, struct archive_entry *e, const struct stat *st, const char *name)
 {
     archive_entry_clear(e);
     archive_entry_copy_pathname(e, name);
     archive_entry_set_mode(e, st->st_mode);
-    archive_entry_set_uid(e, st->st_uid);
-    archive_entry_set_gid(e, st->st_gid);
+    archive_entry_set_uid(e, fs_id_to_container(t->remap, st->st_uid, false));
+    archive_entry_set_gid(e, fs_id_to_container(t->remap, st->st_gid, true));
     archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
     if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
         archive_entry_set_rdev(e, st->st_rdev);
@@ -165,7 +171,7 @@ static int add_object(struct fs_tar *t, int fd, const struct stat *st, const cha
         if (!n)
             return -ENOMEM;
     }
-    fill_entry(t->e, st, n);
+    fill_entry(t, t->e, st, n);
     const char *first = link_of(t, st, n);
     if (first) {
         archive_entry_set_size(t->e, 0);
@@ -324,6 +330,7 @@ int fs_tar_path(struct fs_tar *t, const struct fs_view *v, const char *path)
     char name[256];
     rebase_name(path, name, sizeof(name));
     t->view = v;
+    t->remap = v->remap;
     return add_tree(t, fd, cpath, name, 0);
 }
 
@@ -361,6 +368,6 @@ int fs_tar_add_empty(struct fs_tar *t, const char *entry_name, const struct stat
     struct stat st = *like;
     st.st_mode = S_IFREG | 0644;
     st.st_size = 0;
-    fill_entry(t->e, &st, entry_name);
+    fill_entry(t, t->e, &st, entry_name);
     return archive_write_header(t->a, t->e) < ARCHIVE_WARN ? tar_failed(t, entry_name) : 0;
 }

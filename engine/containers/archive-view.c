@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "error.h"
+#include "userns.h"
 
 #define MAX_SYMLINKS 40
 
@@ -408,4 +409,28 @@ int fs_path_stat(const struct fs_view *v, const char *path, json_t **ret)
     *ret = json_pack("{s:s, s:I, s:I, s:s, s:s}", "name", name, "size", (json_int_t)st.st_size, "mode",
                      (json_int_t)fs_go_mode(st.st_mode), "mtime", mtime, "linkTarget", link ? link : "");
     return *ret ? 0 : -ENOMEM;
+}
+
+int64_t fs_id_to_host(const struct userns_remap *rm, uint32_t id, bool gid)
+{
+    if (!rm)
+        return id;
+    const struct userns_map *m = gid ? rm->gids : rm->uids;
+    size_t n = gid ? rm->n_gids : rm->n_uids;
+    for (size_t i = 0; i < n; i++)
+        if (id >= m[i].inside && id - m[i].inside < m[i].count)
+            return (int64_t)m[i].outside + (id - m[i].inside);
+    return -ERANGE;
+}
+
+uint32_t fs_id_to_container(const struct userns_remap *rm, uint32_t id, bool gid)
+{
+    if (!rm)
+        return id;
+    const struct userns_map *m = gid ? rm->gids : rm->uids;
+    size_t n = gid ? rm->n_gids : rm->n_uids;
+    for (size_t i = 0; i < n; i++)
+        if (id >= m[i].outside && id - m[i].outside < m[i].count)
+            return m[i].inside + (id - m[i].outside);
+    return 65534;
 }

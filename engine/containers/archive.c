@@ -82,6 +82,7 @@ int ctr_fs_open(struct container_store *s, const char *id, bool with_mounts, str
         return r;
     }
     f.view.root_fd = f.root_fd;
+    f.view.remap = rootfs_remap_of(s, c);
     if (with_mounts) {
         /* The files the engine binds over /etc, when it has written them. */
         static const char *const etc[] = {"hostname", "hosts", "resolv.conf"};
@@ -228,6 +229,7 @@ int ctr_export(struct container_store *s, const char *id, int out_fd)
     struct fs_tar *t = NULL;
     r = fs_tar_open(out_fd, &t);
     if (r >= 0) {
+        fs_tar_set_remap(t, f.view.remap);
         r = fs_tar_tree(t, f.root_fd);
         int q = fs_tar_close(t, r >= 0);
         if (r >= 0)

@@ -20,6 +20,7 @@
 #include "image-store.h"
 #include "import.h"
 #include "lifecycle-internal.h"
+#include "rootfs.h"
 #include "sysinfo.h"
 
 /* H2's pause, when this build has it (exec.c); commit then pauses as dockerd does. */
@@ -117,7 +118,8 @@ static char *join_cmd(json_t *cmd)
 
 /* Write the upper dir as a tar into a nameless file; *ret_entries 0 means
  * nothing changed (dockerd then adds no layer, an empty_layer history entry). */
-static int layer_tar(struct container_store *s, const char *id, int *ret_fd, uint64_t *ret_entries)
+static int layer_tar(struct container_store *s, const char *id, const struct userns_remap *remap, int *ret_fd,
+                     uint64_t *ret_entries)
 {
     int upper;
     char **lower;
@@ -141,6 +143,7 @@ static int layer_tar(struct container_store *s, const char *id, int *ret_fd, uin
     struct fs_tar *t;
     if ((r = fs_tar_open(fd, &t)) < 0)
         return r;
+    fs_tar_set_remap(t, remap);
     uint64_t entries = 0;
     r = fs_tar_upper(t, up, &entries);
     int q = fs_tar_close(t, r >= 0);
@@ -328,7 +331,7 @@ int ctr_commit(struct container_store *s, json_t *opts, json_t **ret)
     }
     int tar_fd = -1;
     uint64_t entries = 0;
-    r = layer_tar(s, c->id, &tar_fd, &entries);
+    r = layer_tar(s, c->id, rootfs_remap_of(s, c), &tar_fd, &entries);
     if (paused && ctr_unpause(s, c->id) < 0)
         err_clear();
     char new_id[DIGEST_LEN] = "";

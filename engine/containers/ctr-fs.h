@@ -20,11 +20,19 @@ struct fs_mount {
     bool ro;
 };
 
+struct userns_remap;
+
 struct fs_view {
     int root_fd; /* O_PATH directory fd of the container's root (borrowed by the view's owner) */
     struct fs_mount *m;
     size_t n;
+    const struct userns_remap *remap; /* --userns-remap: files hold host ids, archives container ids */
 };
+
+/* Container id -> host id (-ERANGE when outside the map), and back (65534,
+ * the overflow id, when a host id has no container id). No remap: identity. */
+int64_t fs_id_to_host(const struct userns_remap *rm, uint32_t id, bool gid);
+uint32_t fs_id_to_container(const struct userns_remap *rm, uint32_t id, bool gid);
 
 /* Bind source (host path, trusted: the user or the engine chose it) at dest. */
 int fs_view_add_mount(struct fs_view *v, const char *dest, const char *source, bool ro);
@@ -54,6 +62,8 @@ int fs_path_stat(const struct fs_view *v, const char *path, json_t **ret);
 /* Tar writer over out_fd (borrowed). */
 struct fs_tar;
 int fs_tar_open(int out_fd, struct fs_tar **ret);
+/* Owners in the archive are container ids of rm (export and commit of a remapped container). */
+void fs_tar_set_remap(struct fs_tar *t, const struct userns_remap *rm);
 /* Close: with ok, end the archive properly; the writer is freed either way. */
 int fs_tar_close(struct fs_tar *t, bool ok);
 /* Add the object at path (resolved in v as GET archive does) and, for a

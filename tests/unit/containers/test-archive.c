@@ -21,6 +21,7 @@
 
 #include "ctr-fs.h"
 #include "error.h"
+#include "userns.h"
 
 struct fx {
     char base[64], root[96], outside[96];
@@ -335,6 +336,44 @@ static void changes_of_upper(void **state)
     close(fd);
 }
 
+/* --userns-remap: files land with host ids, archives carry container ids */
+static void remapped_ids(void **state)
+{
+    struct fx *f = *state;
+    static struct userns_remap rm;
+    rm.uids[0] = (struct userns_map){.inside = 0, .outside = 100000, .count = 65536};
+    rm.gids[0] = (struct userns_map){.inside = 0, .outside = 200000, .count = 65536};
+    rm.n_uids = rm.n_gids = 1;
+    assert_int_equal(fs_id_to_host(&rm, 5, false), 100005);
+    assert_int_equal(fs_id_to_host(&rm, 70000, false), -ERANGE);
+    assert_int_equal(fs_id_to_container(&rm, 200007, true), 7);
+    assert_int_equal(fs_id_to_container(&rm, 3, true), 65534);
+    f->v.remap = &rm;
+    assert_int_equal(extract(f, "/d", (const char *const[]){"f:mapped", NULL}, false), 0);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/d/mapped", f->root);
+    struct stat st;
+    assert_int_equal(lstat(p, &st), 0);
+    assert_int_equal(st.st_uid, 100000);
+    assert_int_equal(st.st_gid, 200000);
+    int fd = memfd_create("out", MFD_CLOEXEC);
+    struct fs_tar *t;
+    assert_int_equal(fs_tar_open(fd, &t), 0);
+    assert_int_equal(fs_tar_path(t, &f->v, "/d/mapped"), 0);
+    assert_int_equal(fs_tar_close(t, true), 0);
+    lseek(fd, 0, SEEK_SET);
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    assert_int_equal(archive_read_open_fd(a, fd, 4096), ARCHIVE_OK);
+    struct archive_entry *e;
+    assert_int_equal(archive_read_next_header(a, &e), ARCHIVE_OK);
+    assert_int_equal(archive_entry_uid(e), 0);
+    assert_int_equal(archive_entry_gid(e), 0);
+    archive_read_free(a);
+    close(fd);
+    f->v.remap = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +384,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(extraction_refuses_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(tar_names_rebased, setup, teardown),
         cmocka_unit_test_setup_teardown(changes_of_upper, setup, teardown),
+        cmocka_unit_test_setup_teardown(remapped_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
