@@ -170,7 +170,7 @@ X=${CT_PFX}race
 drun -d --name "$X" busybox sh -c "mkdir -p /race/d$T_DIR '$T_DIR'; echo inside > /race/d$T_DIR/sentinel; echo inside > '$T_DIR/sentinel'; cd /race; while :; do mv d d.x; ln -s / d; rm d; mv d.x d; done" >/dev/null \
   || fail "docker run $X"
 leak=0; wrote=0; ok_reads=0
-for i in $(seq 1 "${POUCH_TEST_RACE_ROUNDS:-60}"); do
+for i in $(seq 1 "${POUCH_TEST_RACE_ROUNDS:-40}"); do
   got=$(D cp "$X:/race/d$T_DIR/sentinel" - 2>/dev/null | tar xO 2>/dev/null || true)
   case "$got" in *host-secret*) leak=1 ;; inside) ok_reads=$((ok_reads + 1)) ;; esac
   if D cp "$X:/race/d$T_DIR/" - 2>/dev/null | tar xO 2>/dev/null | grep -q host-secret; then leak=1; fi
@@ -180,7 +180,7 @@ done
 check_eq 0 "$leak" "symlink race: the host's sentinel was never archived"
 check_eq 0 "$wrote" "symlink race: nothing was written into the host's $T_DIR"
 # how many reads won the race (timing-dependent, so only reported)
-log "symlink race: $ok_reads of ${POUCH_TEST_RACE_ROUNDS:-60} reads returned the container's own sentinel"
+log "symlink race: $ok_reads of ${POUCH_TEST_RACE_ROUNDS:-40} reads returned the container's own sentinel"
 D rm -f "$X" >/dev/null 2>&1
 
 ct_done
