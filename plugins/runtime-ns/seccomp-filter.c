@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -205,11 +206,9 @@ static int export_program(scmp_filter_ctx ctx, spec *s, rns_error *e)
     return 0;
 }
 
-int seccomp_filter_prepare(spec *s, rns_error *e)
+static int compile(spec *s, rns_error *e)
 {
     json_t *sc = s->seccomp;
-    if (!sc || s->seccomp_filter)
-        return 0;
     uint32_t default_action;
     int r = action_of(json_string_value(json_object_get(sc, "defaultAction")), json_object_get(sc, "defaultErrnoRet"),
                       "defaultAction", &default_action, e);
@@ -228,6 +227,122 @@ int seccomp_filter_prepare(spec *s, rns_error *e)
     json_array_foreach(json_object_get(sc, "syscalls"), i,
                        call) if ((r = add_rules(ctx, call, i, default_action, e)) < 0) return r;
     return export_program(ctx, s, e);
+}
+
+/* ---- a cache of compiled programs
+ * libseccomp needs ~50 ms to compile the default profile for its three x86
+ * architectures, and most containers share that profile: programs are kept
+ * in <runtime run dir>/.seccomp-cache, named by a hash of the exact
+ * linux.seccomp text and libseccomp's version, and taken only when the text
+ * stored with them is equal byte for byte and the checksum holds. The
+ * directory is root's (0700), like the run dir above it. */
+
+struct cache_header {
+    char magic[8]; /* "PSECBPF1" */
+    uint64_t text_len, n_insns, sum;
+};
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+#define FNV_START 14695981039346656037ULL
+
+/* The key: the profile as compact sorted JSON, libseccomp's version, the
+ * machine. */
+static char *cache_key(json_t *seccomp)
+{
+    _cleanup_free_ char *text = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
+    const struct scmp_version *v = seccomp_version();
+    char *key = NULL;
+    if (!text || asprintf(&key, "%s\nlibseccomp %u.%u.%u arch %u", text, v ? v->major : 0, v ? v->minor : 0,
+                          v ? v->micro : 0, seccomp_arch_native()) < 0)
+        return NULL;
+    return key;
+}
+
+static int cache_path(const char *state_dir, const char *key, const char *suffix, char *buf, size_t cap)
+{
+    const char *slash = strrchr(state_dir, '/');
+    if (!slash || slash == state_dir)
+        return -EINVAL;
+    int n = snprintf(buf, cap, "%.*s/.seccomp-cache/%016llx%s", (int)(slash - state_dir), state_dir,
+                     (unsigned long long)fnv1a(FNV_START, key, strlen(key)), suffix);
+    return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
+static int cache_load(const char *state_dir, const char *key, spec *s)
+{
+    char path[4096];
+    if (cache_path(state_dir, key, ".bpf", path, sizeof(path)) < 0)
+        return -EINVAL;
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) || st.st_size > (1 << 20) ||
+        (size_t)st.st_size < sizeof(struct cache_header))
+        return -EINVAL;
+    size_t size = (size_t)st.st_size;
+    _cleanup_free_ char *buf = malloc(size);
+    if (!buf || pread(fd, buf, size, 0) != (ssize_t)size)
+        return -EIO;
+    struct cache_header h;
+    memcpy(&h, buf, sizeof(h));
+    size_t klen = strlen(key);
+    if (memcmp(h.magic, "PSECBPF1", 8) != 0 || h.text_len != klen || h.n_insns == 0 || h.n_insns > BPF_MAXINSNS ||
+        size != sizeof(h) + klen + h.n_insns * sizeof(struct sock_filter) || memcmp(buf + sizeof(h), key, klen) != 0 ||
+        fnv1a(FNV_START, buf + sizeof(h), size - sizeof(h)) != h.sum)
+        return -EINVAL;
+    size_t plen = (size_t)h.n_insns * sizeof(struct sock_filter);
+    void *prog = malloc(plen);
+    if (!prog)
+        return -ENOMEM;
+    memcpy(prog, buf + sizeof(h) + klen, plen);
+    s->seccomp_filter = prog;
+    s->seccomp_filter_len = (size_t)h.n_insns;
+    return 0;
+}
+
+/* Best effort: a failure only means compiling again next time. */
+static void cache_store(const char *state_dir, const char *key, const spec *s)
+{
+    char path[4096], tmp[4200];
+    if (cache_path(state_dir, key, ".bpf", path, sizeof(path)) < 0)
+        return;
+    char *dir_end = strrchr(path, '/');
+    *dir_end = '\0';
+    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        return;
+    *dir_end = '/';
+    /* a name of our own: shims starting together must not share a temp file */
+    snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+    size_t klen = strlen(key), plen = s->seccomp_filter_len * sizeof(struct sock_filter);
+    struct cache_header h = {.magic = "PSECBPF1", .text_len = klen, .n_insns = s->seccomp_filter_len};
+    h.sum = fnv1a(fnv1a(FNV_START, key, klen), s->seccomp_filter, plen);
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    if (rns_write_all(fd, &h, sizeof(h)) < 0 || rns_write_all(fd, key, klen) < 0 ||
+        rns_write_all(fd, s->seccomp_filter, plen) < 0 || rename(tmp, path) < 0)
+        unlink(tmp);
+}
+
+int seccomp_filter_prepare(spec *s, const char *state_dir, rns_error *e)
+{
+    if (!s->seccomp || s->seccomp_filter)
+        return 0;
+    _cleanup_free_ char *key = state_dir ? cache_key(s->seccomp) : NULL;
+    if (key && cache_load(state_dir, key, s) == 0)
+        return 0;
+    int r = compile(s, e);
+    if (r >= 0 && key)
+        cache_store(state_dir, key, s);
+    return r;
 }
 
 int seccomp_filter_load(const spec *s, rns_error *e)

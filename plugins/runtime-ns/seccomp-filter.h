@@ -8,7 +8,7 @@
  *     seccomp_filter_load(sh->s, &e);
  * right before execve when the process has noNewPrivileges, or before
  * dropping privileges (setgroups/setresuid/capset) otherwise, as
- * container.c does. seccomp_filter_prepare(sh->s, &e) has already run at create;
+ * container.c does. seccomp_filter_prepare(sh->s, ...) has already run at create;
  * calling it again is a no-op.
  *
  * (Named seccomp-filter.h: a "seccomp.h" here would hide libseccomp's
@@ -21,8 +21,10 @@
 /* Compile s->seccomp (the linux.seccomp object) into s->seccomp_filter.
  * Syscall names unknown on this architecture or to libseccomp are skipped,
  * as runc does; bad actions, operators or architectures fail naming the
- * entry. Nothing to do without linux.seccomp. Shim only, before fork. */
-int seccomp_filter_prepare(spec *s, rns_error *e);
+ * entry. Nothing to do without linux.seccomp. Shim only, before fork.
+ * state_dir (this container's) lets compiled programs be shared through a
+ * cache in its parent directory; NULL compiles without one. */
+int seccomp_filter_prepare(spec *s, const char *state_dir, rns_error *e);
 
 /* Install the prepared filter on the calling thread (and what it execs).
  * Without no_new_privs the caller must still hold CAP_SYS_ADMIN. Safe

@@ -638,7 +638,7 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
 {
     const spec *s = sh->s;
     int r = check_rlimits(s, e);
-    if (r < 0 || (r = seccomp_filter_prepare(sh->s, e)) < 0) /* compiled once, before any fork */
+    if (r < 0 || (r = seccomp_filter_prepare(sh->s, sh->state_dir, e)) < 0) /* compiled once, before any fork */
         return r;
     const char *root = cgroup_default_root(cgroup_root);
     int version = cgroup_detect(root);

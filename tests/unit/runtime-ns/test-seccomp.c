@@ -1,6 +1,7 @@
 /* linux.seccomp -> BPF (seccomp-filter.c): profiles compile, bad ones are
  * refused naming the entry, and a loaded filter does what the profile says,
  * checked in a forked child (with no_new_privs, so no privilege needed). */
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -91,11 +92,11 @@ static void small_profile(void **state)
                          "{\"index\":0,\"value\":9,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"value\":18,\"op\":"
                          "\"SCMP_CMP_EQ\"}]}]}");
     rns_error e = {0};
-    assert_int_equal(seccomp_filter_prepare(s, &e), 0);
+    assert_int_equal(seccomp_filter_prepare(s, NULL, &e), 0);
     assert_non_null(s->seccomp_filter);
     assert_true(s->seccomp_filter_len > 4);
     const void *first = s->seccomp_filter;
-    assert_int_equal(seccomp_filter_prepare(s, &e), 0); /* once only */
+    assert_int_equal(seccomp_filter_prepare(s, NULL, &e), 0); /* once only */
     assert_ptr_equal(s->seccomp_filter, first);
     in_filtered_child(s, small_profile_holds);
     spec_free(s);
@@ -120,7 +121,7 @@ static void bad_entries_named(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         spec *s = parse_with(cases[i].profile);
         rns_error e = {0};
-        assert_int_equal(seccomp_filter_prepare(s, &e), -EINVAL);
+        assert_int_equal(seccomp_filter_prepare(s, NULL, &e), -EINVAL);
         if (!strstr(e.msg, cases[i].want))
             fail_msg("case %zu: \"%s\" does not say \"%s\"", i, e.msg, cases[i].want);
         assert_null(s->seccomp_filter);
@@ -134,7 +135,7 @@ static void no_seccomp_no_filter(void **state)
     spec *s = NULL;
     rns_error e = {0};
     assert_int_equal(spec_parse("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"/\"}}", NULL, &s, &e), 0);
-    assert_int_equal(seccomp_filter_prepare(s, &e), 0);
+    assert_int_equal(seccomp_filter_prepare(s, NULL, &e), 0);
     assert_null(s->seccomp_filter);
     assert_int_equal(seccomp_filter_load(s, &e), 0);
     spec_free(s);
@@ -174,7 +175,7 @@ static void default_profile(void **state)
     assert_non_null(seccomp);
     spec *s = parse_with(seccomp);
     rns_error e = {0};
-    if (seccomp_filter_prepare(s, &e) < 0)
+    if (seccomp_filter_prepare(s, NULL, &e) < 0)
         fail_msg("default profile: %s", e.msg);
     in_filtered_child(s, default_profile_holds);
     spec_free(s);
@@ -182,13 +183,54 @@ static void default_profile(void **state)
     json_decref(golden);
 }
 
+/* A second container with the same profile takes the compiled program from
+ * the cache next to the state dirs; a damaged entry is compiled again. */
+static void cache_shared(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/pouch-test-seccomp-XXXXXX", a[64], b[64], dir[96];
+    assert_non_null(mkdtemp(root));
+    snprintf(a, sizeof(a), "%s/ctr-a", root);
+    snprintf(b, sizeof(b), "%s/ctr-b", root);
+    snprintf(dir, sizeof(dir), "%s/.seccomp-cache", root);
+    const char *profile = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+                          "\"action\":\"SCMP_ACT_ERRNO\"}]}";
+    spec *s1 = parse_with(profile), *s2 = parse_with(profile), *s3 = parse_with(profile);
+    rns_error e = {0};
+    assert_int_equal(seccomp_filter_prepare(s1, a, &e), 0);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    char entry[300] = "";
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.')
+            snprintf(entry, sizeof(entry), "%s/%s", dir, de->d_name);
+    closedir(d);
+    assert_non_null(strstr(entry, ".bpf"));
+    assert_int_equal(seccomp_filter_prepare(s2, b, &e), 0);
+    assert_int_equal(s2->seccomp_filter_len, s1->seccomp_filter_len);
+    assert_memory_equal(s2->seccomp_filter, s1->seccomp_filter, s1->seccomp_filter_len * 8);
+    /* damage the last instruction: the checksum refuses it */
+    FILE *f = fopen(entry, "r+");
+    assert_non_null(f);
+    fseek(f, -3, SEEK_END);
+    fputc(0x5a, f);
+    fclose(f);
+    assert_int_equal(seccomp_filter_prepare(s3, b, &e), 0);
+    assert_memory_equal(s3->seccomp_filter, s1->seccomp_filter, s1->seccomp_filter_len * 8);
+    spec_free(s1);
+    spec_free(s2);
+    spec_free(s3);
+    unlink(entry);
+    rmdir(dir);
+    rmdir(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(small_profile),
-        cmocka_unit_test(bad_entries_named),
-        cmocka_unit_test(no_seccomp_no_filter),
-        cmocka_unit_test(default_profile),
+        cmocka_unit_test(small_profile),   cmocka_unit_test(bad_entries_named), cmocka_unit_test(no_seccomp_no_filter),
+        cmocka_unit_test(default_profile), cmocka_unit_test(cache_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
