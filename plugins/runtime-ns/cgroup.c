@@ -71,11 +71,29 @@ int cgroup_apply(cgroup *cg, const spec_resources *res, rns_error *e)
     return cg->version == 2 ? cgroup_v2_apply(cg, res, e) : cgroup_v1_apply(cg, res, e);
 }
 
+/* v1 lists a co-mounted hierarchy (cpu,cpuacct) once per controller; a
+ * migration costs the kernel a lock and often an RCU grace period, so each
+ * directory is written once. pid 0 is the caller (an exec's child). */
 int cgroup_enter(cgroup *cg, pid_t pid, rns_error *e)
 {
     char buf[32];
     snprintf(buf, sizeof(buf), "%d", (int)pid);
+    dev_t devs[CGROUP_MAX_DIRS];
+    ino_t inos[CGROUP_MAX_DIRS];
     for (size_t i = 0; i < cg->n_dirs; i++) {
+        struct stat st;
+        int seen = 0;
+        if (cg->n_dirs > 1 && stat(cg->dirs[i], &st) == 0) {
+            for (size_t j = 0; j < i; j++)
+                seen |= devs[j] == st.st_dev && inos[j] == st.st_ino;
+            devs[i] = st.st_dev;
+            inos[i] = st.st_ino;
+        } else {
+            devs[i] = 0;
+            inos[i] = 0;
+        }
+        if (seen)
+            continue;
         int r = rns_write_file_at(cg->dirs[i], "cgroup.procs", buf, e);
         if (r < 0)
             return r;

@@ -30,6 +30,7 @@ const char *cgroup_default_root(const char *override);
 /* Create (mkdir) the container's cgroup; rel_path is the spec's cgroupsPath. */
 int cgroup_create(const char *root, int version, const char *rel_path, cgroup **ret, rns_error *e);
 int cgroup_apply(cgroup *cg, const spec_resources *res, rns_error *e);
+/* Move pid (0: the caller) into every directory of the cgroup. */
 int cgroup_enter(cgroup *cg, pid_t pid, rns_error *e);
 /* Signal every process in the cgroup; returns how many were signalled. */
 int cgroup_kill_all(cgroup *cg, int sig);

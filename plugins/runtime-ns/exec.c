@@ -204,12 +204,10 @@ static int child_setup(shim *sh, exec_proc *ex, const int stdio[3], int slave, c
     container_reset_signals();
     /* Into the cgroup while the host's cgroupfs is still in view, and before
      * anything of the user's runs. */
-    for (size_t i = 0; sh->cg && i < sh->cg->n_dirs; i++) {
-        int r = rns_write_file_at(sh->cg->dirs[i], "cgroup.procs", "0", e);
-        if (r < 0)
-            return r;
-    }
-    int r = join_container_ns(sh, e);
+    int r = sh->cg ? cgroup_enter(sh->cg, 0, e) : 0;
+    if (r < 0)
+        return r;
+    r = join_container_ns(sh, e);
     if (r < 0 || (r = child_stdio(stdio, slave, e)) < 0 || (r = container_set_rlimits(p, e)) < 0)
         return r;
     /* The container's seccomp filter (sh->s: an exec's process object

@@ -151,6 +151,7 @@ def plugin_host(so, run_dir, config_json="{}"):
     h = H(); h.keep = (keep, host, lib); h.state = state; h.st = st; h.f = f
     def call(name, *a):
         a = [x.encode() if isinstance(x, str) else x for x in a]
+        del state["errors"][:]  # only this call's error is reported
         if name in ("state", "list", "exec_state", "stats", "pids", "attach_path"):
             out = C.c_char_p()
             rc = f[name](st, *a, C.byref(out))
@@ -206,6 +207,115 @@ def run_exec(h, cid, eid, args, stdin_data=None, tty=False, attach=True, **kw):
     out["state"] = h.call("exec_state", cid, eid)
     return out
 
+def ops_test(h, cid, cgp, count_path, ctl_sock):
+    """The ABI 1.1 checks of runtime-ns-ops.sh in one process (a sanitizer
+    build makes each start of a plugin host slow): prints ok/FAIL lines,
+    returns the number of failures."""
+    fails = []
+    def check(cond, what, detail=""):
+        print(("ok   [runtime-ns-ops] " if cond else "FAIL [runtime-ns-ops]: ") + what +
+              ("" if cond else ": " + str(detail)), flush=True)
+        if not cond: fails.append(what)
+    def ex(eid, args, **kw): return run_exec(h, cid, eid, args, **kw)
+    def st(r): return r["state"][1]
+
+    r = ex("e1", ["sh", "-c", "echo out-$(hostname); echo err-line >&2; tr '\\0' ' ' < /proc/1/cmdline; exit 7"])
+    check(r["start"] == (0, []), "exec_start e1", r)
+    check("out-exec-host" in r["stdout"], "exec stdout, in the container's UTS namespace", r)
+    check("sh -c i=0" in r["stdout"], "exec sees the container's init as pid 1", r)
+    check(r["stderr"].strip() == "err-line", "exec stderr on its own stream", r)
+    check((st(r)["status"], st(r)["exit_code"]) == ("stopped", 7), "exec exit code 7, status stopped", r)
+    r = ex("e2", ["sh", "-c", "read a; echo got=$a; cat; echo eof-seen"], stdin_data="line1\nrest\n")
+    check("got=line1" in r["stdout"] and "rest" in r["stdout"], "exec stdin", r)
+    check("eof-seen" in r["stdout"], "exec stdin closed by the client's half-close", r)
+    r = ex("e3", ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-tty"], tty=True)
+    check("is-a-tty" in r["stdout"] and st(r)["exit_code"] == 0, "exec with a tty (raw stream)", r)
+    r = ex("e4", ["sh", "-c", "echo $(id -u):$(id -g) $(pwd)"], uid=1000, gid=1000, cwd="/tmp")
+    check(r["stdout"].strip() == "1000:1000 /tmp", "exec user and cwd", r)
+    r = ex("e6", ["nope"])
+    check('OCI runtime exec failed: exec failed: unable to start container process: exec: "nope": '
+          'executable file not found in $PATH: unknown' in str(r["start"]), "exec of a missing binary: dockerd's message", r)
+    check((st(r)["status"], st(r)["exit_code"]) == ("stopped", 126), "failed exec: stopped, 126", r)
+    r = ex("e7", ["/etc/passwd"])
+    check('exec: "/etc/passwd": permission denied' in str(r["start"]), "exec of a non-executable", r)
+    r = ex("e8", ["pwd"], cwd="/nonexist")
+    check('chdir to cwd ("/nonexist") set in config.json failed: no such file or directory' in str(r["start"]),
+          "exec with a missing cwd", r)
+    r = ex("e9", ["sh", "-c", "kill -9 $$"])
+    check(st(r)["exit_code"] == 137, "exec killed by a signal: 128+9", r)
+    r = h.call("exec_state", cid, "nosuch")
+    check(r[0] == -2 and "No such exec instance" in str(r[1]), "exec_state of an unknown exec: ENOENT", r)
+    r = h.call("exec_start", cid, "e1")
+    check(r[0] < 0 and "already" in str(r[1]), "exec_start twice refused", r)
+    ms = sorted(run_exec(h, cid, "bench-%d" % i, ["true"])["ms"] for i in range(20))
+    print("[runtime-ns-ops] exec of true through the plugin: median %.1f ms, min %.1f ms" % (ms[10], ms[0]), flush=True)
+
+    r = ex("s1", ["sleep", "1000"], attach=False)
+    spid = st(r)["pid"]
+    init = h.call("state", cid)[1]["pid"]
+    pids = h.call("pids", cid)[1]
+    check(init in pids and spid in pids, "pids lists the init and a running exec", (pids, init, spid))
+    s_ = h.call("stats", cid)[1]
+    cu = s_["cpu_stats"]["cpu_usage"]
+    check(cu["total_usage"] > 0, "stats: cpu total_usage > 0", s_)
+    check(s_["memory_stats"].get("usage", 0) > 0, "stats: memory usage > 0", s_)
+    check(s_["pids_stats"].get("current", 0) >= 2, "stats: pids current >= 2", s_)
+    check("io_service_bytes_recursive" in s_["blkio_stats"], "stats: blkio_stats keys", s_)
+    v1 = os.path.isdir("/sys/fs/cgroup/memory/" + cgp)
+    if v1:
+        check(len(cu.get("percpu_usage", [])) >= 1, "stats: percpu_usage (v1)", s_)
+        check(cu["usage_in_usermode"] + cu["usage_in_kernelmode"] > 0, "stats: user+kernel ns (v1)", s_)
+
+    r = h.call("update", cid, json.dumps({"memory": {"limit": 104857600}, "cpu": {"shares": 512}, "pids": {"limit": 77}}))
+    check(r == (0, []), "update", r)
+    if v1:
+        def rd(ctrl, f): return open("/sys/fs/cgroup/%s/%s/x/%s" % (ctrl, cgp, f)).read().strip()
+        check(rd("memory", "memory.limit_in_bytes") == "104857600", "memory.limit_in_bytes after update")
+        check(rd("cpu", "cpu.shares") == "512", "cpu.shares after update")
+        check(rd("pids", "pids.max") == "77", "pids.max after update")
+        s_ = h.call("stats", cid)[1]
+        check(s_["memory_stats"]["limit"] == 104857600 and s_["pids_stats"]["limit"] == 77, "stats show the new limits", s_)
+        r = h.call("update", cid, json.dumps({"memory": {"limit": 4096}}))
+        check(r[0] == -16 and "memory" in str(r[1]), "a memory limit below usage: EBUSY, said clearly", r)
+        check(rd("memory", "memory.limit_in_bytes") == "104857600", "limit unchanged after a refused update")
+
+    def count():
+        for _ in range(50):
+            try:
+                return int(open(count_path).read())
+            except (OSError, ValueError):
+                time.sleep(0.02)
+        return -1
+    check(h.call("pause", cid) == (0, []), "pause")
+    check(h.call("state", cid)[1]["status"] == "paused", "state paused")
+    fz = "/sys/fs/cgroup/freezer/%s/x/freezer.state" % cgp
+    if os.path.exists(fz):
+        check(open(fz).read().strip() == "FROZEN", "freezer.state FROZEN")
+    c1 = count(); time.sleep(0.5); c2 = count()
+    check(c1 > 0 and c1 == c2, "the counter stands still while paused", (c1, c2))
+    r = h.call("exec_create", cid, "ep", json.dumps(exec_process(["true"])), "{}")
+    check(r[0] < 0 and "is paused, unpause the container before exec" in str(r[1]), "exec into a paused container", r)
+    check(h.call("resume", cid) == (0, []), "resume")
+    check(h.call("state", cid)[1]["status"] == "running", "state running after resume")
+    time.sleep(0.5); c3 = count()
+    check(c3 > c2, "the counter advances after resume", (c2, c3))
+
+    check(h.call("pause", cid) == (0, []), "pause again")
+    check(h.call("kill", cid, 9, 0) == (0, []), "SIGKILL of a paused container")
+    w = json.loads(ctl(ctl_sock, '{"op":"watch"}'))
+    check(w.get("exit_code") == 137, "a paused container dies of SIGKILL: 137", w)
+    for _ in range(50):
+        e = h.call("exec_state", cid, "s1")[1]
+        if e["status"] == "stopped": break
+        time.sleep(0.1)
+    check((e["status"], e["exit_code"]) == ("stopped", 137), "an exec ends with its container", e)
+    r = h.call("exec_create", cid, "late", json.dumps(exec_process(["true"])), "{}")
+    check(r[0] < 0 and "is not running" in str(r[1]), "exec into a stopped container refused", r)
+    s_ = h.call("stats", cid)[1]
+    check(s_["cpu_stats"]["cpu_usage"]["total_usage"] == 0, "stats of a stopped container are zeros", s_)
+    check(h.call("pids", cid) == (0, []), "pids of a stopped container: none")
+    return len(fails)
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "config":
@@ -230,6 +340,8 @@ if __name__ == "__main__":
         elif act == "exec-bench":  # exec-bench ID N: N sequential `true` execs, median ms
             ms = sorted(run_exec(h, sys.argv[5], "bench-%d" % i, ["true"])["ms"] for i in range(int(sys.argv[6])))
             print(ms[len(ms) // 2])
+        elif act == "ops-test":  # ops-test ID CGPATH COUNT_FILE CONTROL_SOCK
+            sys.exit(1 if ops_test(h, *sys.argv[5:9]) else 0)
         elif act == "kill-and-wait":
             h.call("list")
             print(json.dumps(h.call("kill", sys.argv[5], int(sys.argv[6]), 0)))
