@@ -75,7 +75,8 @@ static int list(int dir_fd, const char *name, int *ret_fd, char ***ret, size_t *
         v[n++] = strdup(de->d_name);
     }
     closedir(d);
-    qsort(v, n, sizeof(*v), name_cmp);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), name_cmp);
     *ret_fd = fd;
     *ret = v;
     *ret_n = n;

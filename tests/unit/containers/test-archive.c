@@ -321,6 +321,7 @@ static void changes_of_upper(void **state)
     put(upper, "etc/hostname", "engine's\n");
     md(upper, "new");
     put(upper, "new/f", "x");
+    md(upper, "empty");
     snprintf(p, sizeof(p), "%s/gone", upper);
     assert_int_equal(mknod(p, S_IFCHR, makedev(0, 0)), 0);
     int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -328,7 +329,8 @@ static void changes_of_upper(void **state)
     json_t *out = NULL;
     assert_int_equal(fs_changes(fd, lower, 1, &out), 0);
     char *text = json_dumps(out, JSON_COMPACT);
-    assert_string_equal(text, "[{\"Path\":\"/etc\",\"Kind\":0},{\"Path\":\"/etc/passwd\",\"Kind\":0},"
+    assert_string_equal(text, "[{\"Path\":\"/empty\",\"Kind\":1},"
+                              "{\"Path\":\"/etc\",\"Kind\":0},{\"Path\":\"/etc/passwd\",\"Kind\":0},"
                               "{\"Path\":\"/gone\",\"Kind\":2},{\"Path\":\"/new\",\"Kind\":1},"
                               "{\"Path\":\"/new/f\",\"Kind\":1}]");
     free(text);
