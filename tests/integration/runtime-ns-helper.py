@@ -171,7 +171,7 @@ def exec_process(args, tty=False, uid=0, gid=0, cwd="/", env=None):
                                          "permitted": DEFAULT_CAPS, "inheritable": [], "ambient": []},
             "noNewPrivileges": True}
 
-def run_exec(h, cid, eid, args, stdin_data=None, tty=False, attach=True, **kw):
+def run_exec(h, cid, eid, args, stdin_data=None, tty=False, attach=True, after_start=None, **kw):
     """exec through the plugin as the engine would: create, attach, start,
     read until the shim closes the stream, then the exec's state."""
     opts = {"stdin": stdin_data is not None, "tty": tty}
@@ -187,6 +187,8 @@ def run_exec(h, cid, eid, args, stdin_data=None, tty=False, attach=True, **kw):
     t0 = time.time()
     start = h.call("exec_start", cid, eid)
     out = {"start": start, "stdout": "", "stderr": ""}
+    if after_start:
+        out["after_start"] = after_start()
     if s:
         if stdin_data is not None and start[0] == 0:
             s.sendall(stdin_data.encode()); s.shutdown(socket.SHUT_WR)
@@ -230,6 +232,11 @@ def ops_test(h, cid, cgp, count_path, ctl_sock):
     check("eof-seen" in r["stdout"], "exec stdin closed by the client's half-close", r)
     r = ex("e3", ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-tty"], tty=True)
     check("is-a-tty" in r["stdout"] and st(r)["exit_code"] == 0, "exec with a tty (raw stream)", r)
+    r = ex("e3r", ["sh", "-c", "sleep 1; stty size"], tty=True,
+           after_start=lambda: h.call("exec_resize", cid, "e3r", 30, 100))
+    check(r["after_start"] == (0, []) and "30 100" in r["stdout"], "exec_resize reaches the exec's terminal", r)
+    r = h.call("exec_resize", cid, "e1", 30, 100)
+    check(r[0] < 0 and "terminal" in str(r[1]), "exec_resize of an exec without a tty is refused", r)
     r = ex("e4", ["sh", "-c", "echo $(id -u):$(id -g) $(pwd)"], uid=1000, gid=1000, cwd="/tmp")
     check(r["stdout"].strip() == "1000:1000 /tmp", "exec user and cwd", r)
     r = ex("e6", ["nope"])
