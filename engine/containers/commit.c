@@ -88,6 +88,9 @@ static void merge(json_t *user, json_t *image)
         json_object_set(user, "Volumes", json_object_get(image, "Volumes") ?: json_null());
     else
         json_object_update(vols, json_object_get(image, "Volumes"));
+    /* Go marshals an empty map the container record may hold as null here. */
+    if (json_is_object(json_object_get(user, "Volumes")) && json_object_size(json_object_get(user, "Volumes")) == 0)
+        json_object_set_new(user, "Volumes", json_null());
     if (empty(json_object_get(user, "StopSignal")) && json_object_get(image, "StopSignal"))
         json_object_set(user, "StopSignal", json_object_get(image, "StopSignal"));
 }
