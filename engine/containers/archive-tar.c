@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "ctr-fs.h"
@@ -200,6 +201,14 @@ static int add_object(struct fs_tar *t, int fd, const struct stat *st, const cha
             return err_set(-errno, "opening %s: %s", n, strerror(errno));
         if (fstat(data, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev || !S_ISREG(now.st_mode))
             return err_set(-EAGAIN, "%s changed while it was archived; try again", n);
+    }
+    if (data >= 0) {
+        /* File capabilities (ping and the like), the one xattr docker's
+         * archives carry; a commit keeps them through its layer. */
+        char cap[256];
+        ssize_t len = fgetxattr(data, "security.capability", cap, sizeof(cap));
+        if (len > 0)
+            archive_entry_xattr_add_entry(t->e, "security.capability", cap, (size_t)len);
     }
     if (archive_write_header(t->a, t->e) < ARCHIVE_WARN)
         return tar_failed(t, n);
