@@ -202,8 +202,9 @@ static int ensure_default_user(void)
             return err_set(r, "userns-remap default: cannot create the group %s: %s", USERNS_DEFAULT_USER, err_get());
     }
     if (!getpwnam(USERNS_DEFAULT_USER)) {
-        const char *argv[] = {"useradd", "-r", "-M", "-g", USERNS_DEFAULT_USER, "-s", "/bin/false",
-                              USERNS_DEFAULT_USER, NULL};
+        const char *argv[] = {
+            "useradd",           "-r", "-M", "-d", "/nonexistent", "-g", USERNS_DEFAULT_USER, "-s", "/bin/false",
+            USERNS_DEFAULT_USER, NULL};
         int r = run_tool(argv);
         if (r < 0)
             return err_set(r, "userns-remap default: cannot create the user %s: %s", USERNS_DEFAULT_USER, err_get());

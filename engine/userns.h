@@ -1,6 +1,9 @@
 /* --userns-remap: who the containers' root is on the host (subordinate id
  * ranges from /etc/subuid and /etc/subgid, dockerd's "default" dockremap
- * user), and the user namespace and idmapped mounts that apply it. */
+ * user), and the user namespace and idmapped mounts that apply it.
+ * One data root serves remapped and --userns=host containers alike (dockerd
+ * switches to <root>/<uid>.<gid>): image layers are idmapped at mount time,
+ * never chowned, so there is nothing per-remap to keep apart. */
 #ifndef POUCH_ENGINE_USERNS_H
 #define POUCH_ENGINE_USERNS_H
 

@@ -238,8 +238,7 @@ static int child_setup(container_ctx *c, char *exe, size_t exe_len, rns_error *e
     /* In a new user namespace (its maps written by now) become its root at
      * once, as runc does: what setup creates is then owned by the
      * container's root, and the host's root owns nothing we do. */
-    if (s->n_uid_mappings &&
-        (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+    if (s->n_uid_mappings && (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
         return rns_err(e, -errno, "become root of the container's user namespace: %s", strerror(errno));
     int r = join_namespaces(c, e);
     if (r < 0 || (r = setup_stdio(c, e)) < 0)

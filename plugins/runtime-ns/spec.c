@@ -373,8 +373,9 @@ static int parse_linux(spec *s, json_t *l, rns_error *e)
             if (!f)
                 return rns_err(e, -EINVAL, "config.json: unknown namespace type %s", t ? t : "(missing)");
             if (f == CLONE_NEWUSER && json_string_value(json_object_get(o, "path")))
-                return rns_err(e, -ENOTSUP, "config.json: joining an existing user namespace is not supported by "
-                                            "runtime-ns yet; give the container its own (uidMappings/gidMappings)");
+                return rns_err(e, -ENOTSUP,
+                               "config.json: joining an existing user namespace is not supported by "
+                               "runtime-ns yet; give the container its own (uidMappings/gidMappings)");
             spec_ns *x = &s->namespaces[s->n_namespaces++];
             x->type = f;
             x->path = json_string_value(json_object_get(o, "path"));
@@ -383,10 +384,10 @@ static int parse_linux(spec *s, json_t *l, rns_error *e)
     for (size_t k = 0; k < s->n_namespaces; k++) {
         int r;
         if (s->namespaces[k].type == CLONE_NEWUSER &&
-            ((r = parse_idmaps(json_object_get(l, "uidMappings"), "uidMappings", &s->uid_mappings,
-                               &s->n_uid_mappings, e)) < 0 ||
-             (r = parse_idmaps(json_object_get(l, "gidMappings"), "gidMappings", &s->gid_mappings,
-                               &s->n_gid_mappings, e)) < 0))
+            ((r = parse_idmaps(json_object_get(l, "uidMappings"), "uidMappings", &s->uid_mappings, &s->n_uid_mappings,
+                               e)) < 0 ||
+             (r = parse_idmaps(json_object_get(l, "gidMappings"), "gidMappings", &s->gid_mappings, &s->n_gid_mappings,
+                               e)) < 0))
             return r;
     }
     s->cgroups_path = json_string_value(json_object_get(l, "cgroupsPath"));

@@ -51,6 +51,16 @@ check_true "dockremap was created (or existed)" getent passwd dockremap
 check_true "dockremap has a subuid range" grep -q '^dockremap:' /etc/subuid
 check_true "dockremap has a subgid range" grep -q '^dockremap:' /etc/subgid
 chmod 0711 "$T_DIR"
+# a user without subordinate ranges: dockerd 20.10's message
+if ! grep -qE '^(nobody|65534):' /etc/subuid /etc/subgid 2>/dev/null && getent group nogroup >/dev/null; then
+  pouchd_spawn noranges --plugin-dir "$POUCH_PLUGIN_DIR" --config-file "$T_DIR/closed.json" --plugins=moby-api \
+    --data-root "$T_DIR/closed/root" --exec-root "$T_DIR/closed/exec" -H "unix://$T_DIR/closed.sock" \
+    --pidfile "$T_DIR/closed.pid" --userns-remap=nobody:nogroup
+  wait_exit "$SPAWN_PID" 60
+  check_ne 0 "$WAIT_RC" "--userns-remap=nobody:nogroup (no ranges): pouchd exits with an error"
+  check_contains "$(cat "$T_DIR/noranges.log")" "Can't create ID mappings: no subuid ranges found for user \\\"nobody\\\"" \
+    "--userns-remap=nobody:nogroup: dockerd's message"
+fi
 
 # The maps pouchd must use: dockremap's ranges sorted, container ids from 0.
 read -r SUB_START SUB_LEN < <(awk -F: '$1 == "dockremap" { print $2, $3 }' /etc/subuid | sort -n | head -n1)
@@ -61,7 +71,9 @@ if [ "$HAD_SUBUID" = 0 ]; then
   check_true "the range pouchd added starts at 100000 or above" test "$SUB_START" -ge 100000
 fi
 
-ct_engine --userns-remap=default
+# the daemon under test takes it from its config file (the first one took the flag)
+echo '{"userns-remap": "default"}' >"$T_DIR/pouchd.json"
+ct_engine
 ct_images busybox
 P=$CT_PFX
 
@@ -76,6 +88,7 @@ check_eq "0 $SUB_START $SUB_LEN|0 $GSUB_START $SUB_LEN|" "$out" "uid_map|gid_map
 check_eq "0 0" "$(drun --rm busybox sh -c 'ls -lnd /bin /etc/passwd /' 2>&1 | awk '{ print $3, $4 }' | sort -u | tr '\n' ' ' | sed 's/ $//')" \
   "/, /bin and /etc/passwd are root's inside"
 check_eq "0 0" "$(drun --rm busybox ls -ln /etc/hosts 2>&1 | awk '{ print $3, $4 }')" "/etc/hosts is root's inside"
+check_eq "1000 1000" "$(drun --rm -u 1000:1000 busybox sh -c 'echo $(id -u) $(id -g)' 2>&1)" "-u 1000:1000 inside a user namespace"
 check_eq "ok" "$(drun --rm busybox sh -c 'echo 10.0.0.1 x >> /etc/hosts && echo ok' 2>&1)" "root inside may edit /etc/hosts"
 
 # the rootfs: a file root writes lands as the mapped uid in the upper dir;
