@@ -157,6 +157,10 @@ static void finish(shim *sh, int wstatus)
     }
     io_flush_lines(sh);
     io_close_log(sh);
+    /* A container killed while paused (v2 kills frozen tasks) must not
+     * leave a frozen cgroup behind for whatever runs in it next. */
+    if (sh->status == ST_PAUSED && sh->cg && cgroup_freeze(sh->cg, 0, NULL) < 0)
+        slog(sh, "thaw the cgroup of the exited container failed");
     sh->status = ST_STOPPED;
     write_exit_json(sh);
     slog(sh, "container exited: code %d%s", sh->exit_code, sh->oom_killed ? " (OOM killed)" : "");
