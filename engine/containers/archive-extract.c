@@ -273,7 +273,9 @@ static int create(struct extract *x, struct archive *a, struct archive_entry *e,
         dev_t dev = type == S_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
         if (mknodat(pfd, base, type | 0600, dev) < 0)
             return tar_error(-errno, "mknod %s: %s", cpath, strerror(errno));
-        if (fchmodat(pfd, base, perm, 0) < 0) /* just made by us: not a symlink */
+        /* The container may swap the node for a symlink at any moment: never
+         * follow one (glibc does this through an O_PATH fd). */
+        if (fchmodat(pfd, base, perm, AT_SYMLINK_NOFOLLOW) < 0)
             return tar_error(-errno, "chmod %s: %s", cpath, strerror(errno));
         break;
     }
