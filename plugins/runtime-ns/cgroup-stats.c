@@ -175,6 +175,27 @@ static json_t *cpu_json(uint64_t total, uint64_t kernel, uint64_t user, json_t *
                      "throttled_periods", jint(throttled), "throttled_time", jint(throttled_ns));
 }
 
+/* dockerd 20.10 reports a fixed set of v1 memory.stat keys (those its
+ * cgroup library knows), whatever else the kernel prints: keep to it. */
+static void memory_stat_v1_filter(json_t *st)
+{
+    static const char *const keep[] = {"cache",         "rss",          "rss_huge",      "mapped_file", "dirty",
+                                       "writeback",     "pgpgin",       "pgpgout",       "pgfault",     "pgmajfault",
+                                       "inactive_anon", "active_anon",  "inactive_file", "active_file", "unevictable"};
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(st, tmp, key, v)
+    {
+        const char *base = strncmp(key, "total_", 6) ? key : key + 6;
+        int ok = !strcmp(key, "hierarchical_memory_limit") || !strcmp(key, "hierarchical_memsw_limit");
+        for (size_t i = 0; !ok && i < ARRAY_SIZE(keep); i++)
+            ok = !strcmp(base, keep[i]);
+        if (!ok)
+            json_object_del(st, key);
+    }
+}
+
 static json_t *stats_v1(const cgroup *cg)
 {
     uint64_t total = 0, v;
@@ -205,8 +226,11 @@ static json_t *stats_v1(const cgroup *cg)
     if (read_u64(cg, "memory", "memory.failcnt", 0, &v) && v > 0)
         json_object_set_new(mem, "failcnt", jint(v));
     _cleanup_free_ char *ms = read_ctrl(cg, "memory", "memory.stat");
-    if (ms)
-        json_object_set_new(mem, "stats", cgroup_parse_flat_keyed(ms));
+    if (ms) {
+        json_t *keys = cgroup_parse_flat_keyed(ms);
+        memory_stat_v1_filter(keys);
+        json_object_set_new(mem, "stats", keys);
+    }
     if (read_u64(cg, "memory", "memory.limit_in_bytes", 0, &v)) {
         uint64_t host = host_memory();
         json_object_set_new(mem, "limit", jint(v < host ? v : host));

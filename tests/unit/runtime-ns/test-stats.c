@@ -86,7 +86,8 @@ static void test_v1(void **state)
     put(d, "memory.max_usage_in_bytes", "4046848\n");
     put(d, "memory.limit_in_bytes", "67108864\n");
     put(d, "memory.failcnt", "0\n");
-    put(d, "memory.stat", "cache 4096\nrss 49152\ntotal_rss 49152\nhierarchical_memory_limit 67108864\n");
+    put(d, "memory.stat", "cache 4096\nrss 49152\nshmem 0\ntotal_rss 49152\ntotal_shmem 0\n"
+                          "hierarchical_memory_limit 67108864\n");
     snprintf(d, sizeof(d), "%s/pids/pouch/c1", root);
     put(d, "pids.current", "3\n");
     put(d, "pids.max", "max\n");
@@ -114,6 +115,10 @@ static void test_v1(void **state)
     assert_int_equal(num(o, "memory_stats.limit"), 67108864);
     assert_null(get(o, "memory_stats.failcnt")); /* 0: left out, as dockerd */
     assert_int_equal(num(o, "memory_stats.stats.rss"), 49152);
+    assert_int_equal(num(o, "memory_stats.stats.total_rss"), 49152);
+    assert_int_equal(num(o, "memory_stats.stats.hierarchical_memory_limit"), 67108864);
+    assert_null(get(o, "memory_stats.stats.shmem")); /* not in dockerd's set */
+    assert_null(get(o, "memory_stats.stats.total_shmem"));
     assert_int_equal(num(o, "pids_stats.current"), 3);
     assert_null(get(o, "pids_stats.limit")); /* max: no limit */
     json_t *b = get(o, "blkio_stats.io_service_bytes_recursive");
