@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -206,6 +208,136 @@ static int export_program(scmp_filter_ctx ctx, spec *s, rns_error *e)
     return 0;
 }
 
+/* ---- ENOSYS for system calls newer than the profile (runc's patchbpf)
+ * A profile written before a syscall existed cannot name it, and its
+ * default action (EPERM) would keep libcs from falling back to older calls,
+ * which they do on ENOSYS only (glibc's fchmodat2, clone3 ...). So, per
+ * architecture, a number above the highest one the profile names gives
+ * ENOSYS: a small program run before libseccomp's. */
+
+#define X32_SYSCALL_BIT 0x40000000u
+
+struct stub {
+    struct sock_filter insn[64];
+    unsigned n;
+    unsigned to_enosys[16], n_enosys; /* jgt instructions to point at ENOSYS */
+    unsigned to_main[16], n_main;     /* ja instructions to point past the stub */
+};
+
+static void emit(struct stub *st, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
+{
+    if (st->n < ARRAY_SIZE(st->insn))
+        st->insn[st->n] = (struct sock_filter){code, jt, jf, k};
+    st->n++;
+}
+
+/* A = syscall number; ENOSYS above max, else on to libseccomp's program. */
+static void emit_bound(struct stub *st, uint32_t max)
+{
+    if (st->n_enosys < ARRAY_SIZE(st->to_enosys))
+        st->to_enosys[st->n_enosys++] = st->n;
+    emit(st, BPF_JMP | BPF_JGT | BPF_K, 0, 0, max);
+    if (st->n_main < ARRAY_SIZE(st->to_main))
+        st->to_main[st->n_main++] = st->n;
+    emit(st, BPF_JMP | BPF_JA, 0, 0, 0);
+}
+
+/* The highest number, on arch, of any syscall the profile names; -1: none. */
+static int64_t highest_named(json_t *sc, uint32_t arch)
+{
+    int64_t max = -1;
+    size_t i, k;
+    json_t *call, *name;
+    json_array_foreach(json_object_get(sc, "syscalls"), i, call)
+        json_array_foreach(json_object_get(call, "names"), k, name)
+    {
+        int nr = json_string_value(name) ? seccomp_syscall_resolve_name_arch(arch, json_string_value(name))
+                                         : __NR_SCMP_ERROR;
+        if (nr < 0) /* not on this arch, or a multiplexed pseudo call */
+            continue;
+        if (arch == SCMP_ARCH_X32)
+            nr &= (int)~X32_SYSCALL_BIT;
+        if (nr > max)
+            max = nr;
+    }
+    return max;
+}
+
+static int prepend_enosys_stub(spec *s, json_t *sc, uint32_t default_action, rns_error *e)
+{
+    if (default_action == SCMP_ACT_ALLOW || default_action == SCMP_ACT_LOG || default_action == SCMP_ACT_ERRNO(ENOSYS))
+        return 0; /* an unknown call already gets through, or ENOSYS */
+    uint32_t arches[20];
+    size_t n_arches = 0;
+    arches[n_arches++] = seccomp_arch_native();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(sc, "architectures"), i, v)
+    {
+        uint32_t a = arch_of(json_string_value(v));
+        bool seen = false;
+        for (size_t k = 0; k < n_arches; k++)
+            seen |= arches[k] == a;
+        if (a && !seen && n_arches < ARRAY_SIZE(arches))
+            arches[n_arches++] = a;
+    }
+    int64_t x32_max = -1;
+    for (size_t k = 0; k < n_arches; k++)
+        if (arches[k] == SCMP_ARCH_X32)
+            x32_max = highest_named(sc, SCMP_ARCH_X32);
+    struct stub st = {0};
+    emit(&st, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)offsetof(struct seccomp_data, arch));
+    for (size_t k = 0; k < n_arches; k++) {
+        /* x32 calls arrive as AUDIT_ARCH_X86_64 with X32_SYSCALL_BIT set */
+        if (arches[k] == SCMP_ARCH_X32)
+            continue;
+        int64_t max = highest_named(sc, arches[k]);
+        if (max < 0)
+            continue;
+        bool x86_64 = arches[k] == SCMP_ARCH_X86_64;
+        /* body: x86_64 splits x32 numbers off first */
+        unsigned body = x86_64 ? (x32_max >= 0 ? 7 : 5) : 3;
+        emit(&st, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)body, arches[k]);
+        emit(&st, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)offsetof(struct seccomp_data, nr));
+        if (x86_64 && x32_max >= 0) {
+            emit(&st, BPF_JMP | BPF_JSET | BPF_K, 0, 3, X32_SYSCALL_BIT);
+            emit(&st, BPF_ALU | BPF_AND | BPF_K, 0, 0, ~X32_SYSCALL_BIT);
+            emit_bound(&st, (uint32_t)x32_max);
+        } else if (x86_64) {
+            emit(&st, BPF_JMP | BPF_JSET | BPF_K, 0, 1, X32_SYSCALL_BIT);
+            if (st.n_main < ARRAY_SIZE(st.to_main))
+                st.to_main[st.n_main++] = st.n;
+            emit(&st, BPF_JMP | BPF_JA, 0, 0, 0);
+        }
+        emit_bound(&st, (uint32_t)max);
+    }
+    unsigned enosys = st.n + 1; /* after the final "ja main" */
+    if (st.n_main < ARRAY_SIZE(st.to_main))
+        st.to_main[st.n_main++] = st.n;
+    emit(&st, BPF_JMP | BPF_JA, 0, 0, 0);
+    emit(&st, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | ENOSYS);
+    if (st.n > ARRAY_SIZE(st.insn) || st.n_enosys == ARRAY_SIZE(st.to_enosys) || st.n_main == ARRAY_SIZE(st.to_main))
+        return rns_err(e, -E2BIG, "seccomp: too many architectures for the ENOSYS stub");
+    if (st.n == 3) /* no architecture had a bound: nothing to add */
+        return 0;
+    for (unsigned k = 0; k < st.n_enosys; k++) /* jt counts from the next instruction */
+        st.insn[st.to_enosys[k]].jt = (uint8_t)(enosys - st.to_enosys[k] - 1);
+    for (unsigned k = 0; k < st.n_main; k++)
+        st.insn[st.to_main[k]].k = st.n - st.to_main[k] - 1;
+    size_t total = st.n + s->seccomp_filter_len;
+    if (total > BPF_MAXINSNS)
+        return rns_err(e, -E2BIG, "seccomp: the filter has %zu instructions, more than the kernel takes", total);
+    struct sock_filter *prog = malloc(total * sizeof(*prog));
+    if (!prog)
+        return -ENOMEM;
+    memcpy(prog, st.insn, st.n * sizeof(*prog));
+    memcpy(prog + st.n, s->seccomp_filter, s->seccomp_filter_len * sizeof(*prog));
+    free(s->seccomp_filter);
+    s->seccomp_filter = prog;
+    s->seccomp_filter_len = total;
+    return 0;
+}
+
 static int compile(spec *s, rns_error *e)
 {
     json_t *sc = s->seccomp;
@@ -226,7 +358,12 @@ static int compile(spec *s, rns_error *e)
     json_t *call;
     json_array_foreach(json_object_get(sc, "syscalls"), i,
                        call) if ((r = add_rules(ctx, call, i, default_action, e)) < 0) return r;
-    return export_program(ctx, s, e);
+    if ((r = export_program(ctx, s, e)) < 0 || (r = prepend_enosys_stub(s, sc, default_action, e)) < 0) {
+        free(s->seccomp_filter);
+        s->seccomp_filter = NULL;
+        s->seccomp_filter_len = 0;
+    }
+    return r;
 }
 
 /* ---- a cache of compiled programs
@@ -238,7 +375,7 @@ static int compile(spec *s, rns_error *e)
  * directory is root's (0700), like the run dir above it. */
 
 struct cache_header {
-    char magic[8]; /* "PSECBPF1" */
+    char magic[8]; /* "PSECBPF2" */
     uint64_t text_len, n_insns, sum;
 };
 
@@ -294,7 +431,7 @@ static int cache_load(const char *state_dir, const char *key, spec *s)
     struct cache_header h;
     memcpy(&h, buf, sizeof(h));
     size_t klen = strlen(key);
-    if (memcmp(h.magic, "PSECBPF1", 8) != 0 || h.text_len != klen || h.n_insns == 0 || h.n_insns > BPF_MAXINSNS ||
+    if (memcmp(h.magic, "PSECBPF2", 8) != 0 || h.text_len != klen || h.n_insns == 0 || h.n_insns > BPF_MAXINSNS ||
         size != sizeof(h) + klen + h.n_insns * sizeof(struct sock_filter) || memcmp(buf + sizeof(h), key, klen) != 0 ||
         fnv1a(FNV_START, buf + sizeof(h), size - sizeof(h)) != h.sum)
         return -EINVAL;
@@ -322,7 +459,7 @@ static void cache_store(const char *state_dir, const char *key, const spec *s)
     /* a name of our own: shims starting together must not share a temp file */
     snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
     size_t klen = strlen(key), plen = s->seccomp_filter_len * sizeof(struct sock_filter);
-    struct cache_header h = {.magic = "PSECBPF1", .text_len = klen, .n_insns = s->seccomp_filter_len};
+    struct cache_header h = {.magic = "PSECBPF2", .text_len = klen, .n_insns = s->seccomp_filter_len};
     h.sum = fnv1a(fnv1a(FNV_START, key, klen), s->seccomp_filter, plen);
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)

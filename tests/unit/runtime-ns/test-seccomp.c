@@ -159,6 +159,15 @@ static int default_profile_holds(void)
     struct stat st;
     if (stat("/", &st) < 0)
         return 6;
+    /* above the profile's highest syscall: ENOSYS, so libcs fall back */
+    if (errno_of(syscall(1000, 0L, 0L)) != ENOSYS)
+        return 7;
+#if defined(__x86_64__)
+    if (errno_of(syscall(452 /* fchmodat2 */, 0L, 0L, 0L, 0L)) != ENOSYS)
+        return 8;
+    if (errno_of(syscall(SYS_kexec_load, 0L, 0L, 0L, 0L)) != EPERM) /* below it: the default action */
+        return 9;
+#endif
     return 0;
 }
 
