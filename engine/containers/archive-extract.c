@@ -20,6 +20,7 @@
 #include "ctr-fs.h"
 #include "cleanup.h"
 #include "error.h"
+#include "layer-unpack.h"
 
 #define READ_CHUNK (256 * 1024)
 
@@ -46,34 +47,6 @@ static int tar_error(int err, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     return err_set(err == -ENOMEM ? err : -EIO, "Error processing tar file(exit status 1): %s", msg);
-}
-
-/* Clean a name relative to the target: leading "/" and "." go, ".." pops;
- * climbing above the target returns -EXDEV. "" is the target itself. */
-static int clean_rel(const char *in, char *out)
-{
-    size_t o = 0;
-    while (*in) {
-        const char *end = strchrnul(in, '/');
-        size_t n = (size_t)(end - in);
-        if (n == 0 || (n == 1 && in[0] == '.')) {
-        } else if (n == 2 && in[0] == '.' && in[1] == '.') {
-            if (o == 0)
-                return -EXDEV;
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-            if (o > 0)
-                o--;
-        } else {
-            if (o > 0)
-                out[o++] = '/';
-            memcpy(out + o, in, n);
-            o += n;
-        }
-        in = *end ? end + 1 : end;
-    }
-    out[o] = '\0';
-    return 0;
 }
 
 static char *join(const char *a, const char *b)
@@ -203,7 +176,7 @@ static int create(struct extract *x, struct archive *a, struct archive_entry *e,
         if (!clean)
             return -ENOMEM;
         _cleanup_free_ char *shown = join(x->dest, hl);
-        if (clean_rel(hl, clean) < 0 || !*clean)
+        if (layer_clean_path(hl, clean) < 0 || !*clean)
             return tar_error(-EXDEV, "invalid hardlink \"%s\" -> \"%s\"", shown ? shown : hl, hl);
         tpath = join(x->dest, clean);
         if (!tpath)
@@ -256,7 +229,7 @@ static int create(struct extract *x, struct archive *a, struct archive_entry *e,
             parent_rel[0] = '\0';
         if (asprintf(&j, "%s/%s", parent_rel, target) < 0 || !(clean = malloc(strlen(j) + 1)))
             return -ENOMEM;
-        if (clean_rel(j, clean) < 0)
+        if (layer_clean_path(j, clean) < 0)
             return tar_error(-EXDEV, "invalid symlink \"%s\" -> \"%s\"", cpath, target);
         if (symlinkat(target, pfd, base) < 0)
             return tar_error(-errno, "symlink %s %s: %s", target, cpath, strerror(errno));
@@ -297,7 +270,7 @@ static int extract_entry(struct extract *x, struct archive *a, struct archive_en
     _cleanup_free_ char *rel = malloc(strlen(raw) + 1);
     if (!rel)
         return -ENOMEM;
-    if (clean_rel(raw, rel) < 0)
+    if (layer_clean_path(raw, rel) < 0)
         return tar_error(-EXDEV, "\"%s\" is outside of \"%s\"", raw, x->dest);
     bool is_dir = archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e);
     if (!*rel)

@@ -386,6 +386,11 @@ static int clean_path(const char *in, char *out)
     return 0;
 }
 
+int layer_clean_path(const char *in, char *out)
+{
+    return clean_path(in, out);
+}
+
 /* Open a directory beneath root one component at a time, never following a
  * symlink, optionally creating missing directories (0755, as docker does).
  * Used where openat2 is missing and to create parents the archive omitted. */

@@ -45,4 +45,10 @@ int layer_unpack(int in_fd, int dir_fd, const struct layer_policy *policy, struc
  * digests, sizes and compression only (to verify a blob or compute a diff_id). */
 int layer_digest(int in_fd, struct layer_result *ret);
 
+/* An archive entry name made relative to the extraction root: leading "/"
+ * and "." components dropped, ".." popping one; out (strlen(in)+1 bytes)
+ * gets "" for the root itself. -EXDEV when it would climb above the root.
+ * Shared with docker cp's extraction, which has the same rule. */
+int layer_clean_path(const char *in, char *out);
+
 #endif
