@@ -170,6 +170,40 @@ static int join_container_ns(shim *sh, rns_error *e)
     return 0;
 }
 
+/* A tty comes from the container's own devpts (as runc does), so that
+ * `tty` names a /dev/pts entry the process can see; the master goes to the
+ * shim over the sync socket. Returns the slave. */
+static int child_open_pty(int sync_fd, rns_error *e)
+{
+    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char name[128];
+    if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
+        return rns_err(e, -errno, "exec: allocate a pty in the container: %s", strerror(errno));
+    int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0)
+        return rns_err(e, -errno, "exec: open %s in the container: %s", name, strerror(errno));
+    sync_msg m = {.err = 0};
+    snprintf(m.msg, sizeof(m.msg), "pty");
+    char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &master, sizeof(int));
+    ssize_t n;
+    do
+        n = sendmsg(sync_fd, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return rns_err(e, -errno, "exec: hand the pty to the shim: %s", strerror(errno));
+    close(master);
+    return slave;
+}
+
 static int child_stdio(const int stdio[3], int slave, rns_error *e)
 {
     if (setsid() < 0)
@@ -197,9 +231,10 @@ static const char *go_strerror(int err, char *buf, size_t len)
     return buf;
 }
 
-static int child_setup(shim *sh, exec_proc *ex, const int stdio[3], int slave, char *exe, size_t exe_len,
+static int child_setup(shim *sh, exec_proc *ex, const int stdio[3], int sync_fd, char *exe, size_t exe_len,
                        rns_error *e)
 {
+    int slave = -1;
     const spec *p = ex->proc;
     container_reset_signals();
     /* Into the cgroup while the host's cgroupfs is still in view, and before
@@ -208,6 +243,8 @@ static int child_setup(shim *sh, exec_proc *ex, const int stdio[3], int slave, c
     if (r < 0)
         return r;
     r = join_container_ns(sh, e);
+    if (r >= 0 && ex->tty && (r = slave = child_open_pty(sync_fd, e)) >= 0)
+        r = 0;
     if (r < 0 || (r = child_stdio(stdio, slave, e)) < 0 || (r = container_set_rlimits(p, e)) < 0)
         return r;
     /* The container's seccomp filter (sh->s: an exec's process object
@@ -233,11 +270,11 @@ static void child_report(int fd, int err, const char *msg)
     }
 }
 
-static _Noreturn void exec_child(shim *sh, exec_proc *ex, const int stdio[3], int slave, int sync_fd)
+static _Noreturn void exec_child(shim *sh, exec_proc *ex, const int stdio[3], int sync_fd)
 {
     rns_error e = {0};
     char exe[4096];
-    int r = child_setup(sh, ex, stdio, slave, exe, sizeof(exe), &e);
+    int r = child_setup(sh, ex, stdio, sync_fd, exe, sizeof(exe), &e);
     if (r < 0) {
         child_report(sync_fd, r, e.msg[0] ? e.msg : strerror(-r));
         _exit(126);
@@ -361,19 +398,12 @@ int exec_reaped(shim *sh, pid_t pid, int wstatus)
     return 1;
 }
 
-/* stdio for the child: the pty slave (tty) or pipe ends in child[]. */
-static int open_exec_stdio(exec_proc *ex, int child[3], int *ret_slave, rns_error *e)
+/* stdio for the child: pipe ends in child[] (a tty is the child's to
+ * open, in the container: child_open_pty). */
+static int open_exec_stdio(exec_proc *ex, int child[3], rns_error *e)
 {
-    if (ex->tty) {
-        char name[128];
-        ex->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (ex->pty_master < 0 || grantpt(ex->pty_master) < 0 || unlockpt(ex->pty_master) < 0 ||
-            ptsname_r(ex->pty_master, name, sizeof(name)) != 0)
-            return rns_err(e, -errno, "exec: allocate a pty: %s", strerror(errno));
-        if ((*ret_slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-            return rns_err(e, -errno, "exec: open %s: %s", name, strerror(errno));
-        return set_nonblock(ex->pty_master);
-    }
+    if (ex->tty)
+        return 0;
     int p[2];
     if (ex->want_stdin) {
         if (pipe2(p, O_CLOEXEC) < 0)
@@ -392,6 +422,21 @@ static int open_exec_stdio(exec_proc *ex, int child[3], int *ret_slave, rns_erro
         set_nonblock(p[0]);
     }
     return 0;
+}
+
+/* One message from the exec's child, with the fd it carries (if any). */
+static ssize_t recv_sync(int sock, sync_msg *m, int *ret_fd)
+{
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    if (n < 0)
+        return n;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+            memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+    return n;
 }
 
 /* Fork with pid_for_children set to the container's pid namespace, so the
@@ -440,18 +485,17 @@ int exec_start(shim *sh, const char *id, rns_error *e)
     const char *why = container_unavailable(sh);
     if (why)
         return rns_err(e, sh->status == ST_PAUSED ? -EBUSY : -EINVAL, "%s", why);
-    int child[3] = {-1, -1, -1}, slave = -1, sp[2] = {-1, -1};
-    int r = open_exec_stdio(ex, child, &slave, e);
+    int child[3] = {-1, -1, -1}, sp[2] = {-1, -1};
+    int r = open_exec_stdio(ex, child, e);
     if (r >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
         r = rns_err(e, -errno, "exec: socketpair: %s", strerror(errno));
     pid_t pid = r < 0 ? -1 : fork_in_pidns(sh, e);
     if (pid == 0) {
         close(sp[0]);
-        exec_child(sh, ex, child, slave, sp[1]);
+        exec_child(sh, ex, child, sp[1]);
     }
     for (int i = 0; i < 3; i++)
         close_fd(&child[i]);
-    close_fd(&slave);
     close_fd(&sp[1]);
     if (pid < 0) {
         close_fd(&sp[0]);
@@ -461,14 +505,23 @@ int exec_start(shim *sh, const char *id, rns_error *e)
     }
     ex->pid = pid;
     ex->status = ST_RUNNING;
-    /* EOF: execve worked (the socket is close-on-exec); a message: it failed. */
+    /* EOF: execve worked (the socket is close-on-exec); a message: it failed,
+     * or (first, with a tty) the pty's master. */
     struct timeval tv = {.tv_sec = 30};
     setsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     sync_msg m;
     ssize_t n;
-    do
-        n = recv(sp[0], &m, sizeof(m), 0);
-    while (n < 0 && errno == EINTR);
+    for (;;) {
+        int fd = -1;
+        n = recv_sync(sp[0], &m, &fd);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (fd < 0)
+            break;
+        close_fd(&ex->pty_master);
+        ex->pty_master = fd;
+        set_nonblock(fd);
+    }
     close_fd(&sp[0]);
     if (n == (ssize_t)sizeof(m) && m.err != 0) {
         m.msg[sizeof(m.msg) - 1] = '\0';

@@ -230,8 +230,9 @@ def ops_test(h, cid, cgp, count_path, ctl_sock):
     r = ex("e2", ["sh", "-c", "read a; echo got=$a; cat; echo eof-seen"], stdin_data="line1\nrest\n")
     check("got=line1" in r["stdout"] and "rest" in r["stdout"], "exec stdin", r)
     check("eof-seen" in r["stdout"], "exec stdin closed by the client's half-close", r)
-    r = ex("e3", ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-tty"], tty=True)
+    r = ex("e3", ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-tty; tty"], tty=True)
     check("is-a-tty" in r["stdout"] and st(r)["exit_code"] == 0, "exec with a tty (raw stream)", r)
+    check("/dev/pts/" in r["stdout"], "the exec's tty is one of the container's /dev/pts (as runc)", r)
     r = ex("e3r", ["sh", "-c", "sleep 1; stty size"], tty=True,
            after_start=lambda: h.call("exec_resize", cid, "e3r", 30, 100))
     check(r["after_start"] == (0, []) and "30 100" in r["stdout"], "exec_resize reaches the exec's terminal", r)
