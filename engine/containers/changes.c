@@ -119,6 +119,46 @@ static void push(json_t *out, const char *cpath, int kind)
     json_array_append_new(out, json_pack("{s:s, s:i}", "Path", cpath, "Kind", kind));
 }
 
+/* An opaque upper dir hides its lower one: what the image had there and the
+ * container did not recreate was deleted (dockerd reports each top-level
+ * name, not their contents). */
+static void hidden_by_opaque(struct walk *w, int upper_dir_fd, const char *cpath)
+{
+    struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+    json_auto_t *seen = json_object();
+    for (size_t i = 0; i < w->n_lower; i++) {
+        long lfd = syscall(SYS_openat2, w->lower_fds[i], cpath[1] ? cpath + 1 : ".", &how, sizeof(how));
+        if (lfd < 0)
+            continue;
+        int dfd;
+        char **names;
+        size_t n;
+        if (list((int)lfd, ".", &dfd, &names, &n) < 0) {
+            close((int)lfd);
+            continue;
+        }
+        for (size_t k = 0; k < n; k++) {
+            struct stat st, ust;
+            if (json_object_get(seen, names[k]))
+                continue;
+            json_object_set_new(seen, names[k], json_true());
+            if (fstatat(dfd, names[k], &st, AT_SYMLINK_NOFOLLOW) < 0 || is_whiteout(&st) ||
+                fstatat(upper_dir_fd, names[k], &ust, AT_SYMLINK_NOFOLLOW) == 0)
+                continue;
+            _cleanup_free_ char *child = NULL;
+            if (asprintf(&child, "%s/%s", strcmp(cpath, "/") ? cpath : "", names[k]) >= 0 && !engine_file(child))
+                push(w->out, child, KIND_DELETED);
+        }
+        bool opaque = is_opaque((int)lfd, ".");
+        close(dfd);
+        close((int)lfd);
+        free_names(names, n);
+        if (opaque)
+            break;
+    }
+}
+
 static int walk(struct walk *w, int dir_fd, const char *name, const char *cpath, int depth)
 {
     int fd;
@@ -148,8 +188,14 @@ static int walk(struct walk *w, int dir_fd, const char *name, const char *cpath,
             continue;
         }
         size_t at = json_array_size(w->out);
-        push(w->out, child, in_lower && !is_opaque(fd, names[i]) ? KIND_MODIFIED : KIND_ADDED);
+        bool opaque = in_lower && is_opaque(fd, names[i]);
+        push(w->out, child, in_lower ? KIND_MODIFIED : KIND_ADDED);
         r = walk(w, fd, names[i], child, depth + 1);
+        if (r >= 0 && opaque) {
+            _cleanup_close_ int sub = openat(fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0)
+                hidden_by_opaque(w, sub, child);
+        }
         /* A directory copied up only to hold a change below is reported
          * when something below is; on its own only if its owner or mode moved. */
         bool meta = !S_ISDIR(lst.st_mode) || lst.st_mode != st.st_mode || lst.st_uid != st.st_uid ||

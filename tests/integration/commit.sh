@@ -17,7 +17,7 @@ CT_RMI+=("$IMG:v1" "$IMG:v2" "$IMG:v3")
 api() { curl -s --max-time 20 --unix-socket "$ENGINE_SOCK" "$@"; }
 
 C=${CT_PFX}commit
-drun -d --name "$C" -e FROMRUN=1 busybox sh -c 'echo new > /added; echo more >> /etc/passwd; rm /bin/ls; rm -rf /home; mkdir -p /opq; touch /opq/a; sleep 600' >/dev/null \
+drun -d --name "$C" -e FROMRUN=1 busybox sh -c 'echo new > /added; echo more >> /etc/passwd; rm /bin/ls; rm -rf /home; rm -rf /var && mkdir /var && touch /var/new; mkdir -p /opq; touch /opq/a; sleep 600' >/dev/null \
   || fail "docker run $C"
 wait_until 20 "$C made its changes" bash -c "$DOCKER exec $C test -f /opq/a"
 since=$(date +%s)
@@ -28,6 +28,8 @@ check_eq "$out" "$(D image inspect -f '{{.Id}}' "$IMG:v1")" "the committed image
 check_eq "cmd:1:1" "$(drun --rm "$IMG:v1")" "docker run of the committed image: --change CMD and ENV, the container's own env kept"
 check_eq "new|more|absent|absent" "$(drun --rm "$IMG:v1" sh -c 'cat /added; tail -1 /etc/passwd; [ -e /bin/ls ] && echo present || echo absent; [ -e /home ] && echo present || echo absent' | paste -sd'|')" \
   "the committed layer: an added file, a modified file, deletions (whiteouts)"
+check_eq "new|absent" "$(drun --rm "$IMG:v1" sh -c 'ls /var; [ -e /var/cache ] && echo present || echo absent' | paste -sd'|')" \
+  "a directory removed and made again (opaque) hides the image's contents in the committed image"
 check_eq "my message|me <me@example.com>" "$(D image inspect -f '{{.Comment}}|{{.Author}}' "$IMG:v1")" "image inspect: Comment and Author"
 base_layers=$(D image inspect -f '{{len .RootFS.Layers}}' busybox)
 check_eq "$((base_layers + 1))" "$(D image inspect -f '{{len .RootFS.Layers}}' "$IMG:v1")" "the committed image has one more layer than busybox"

@@ -148,11 +148,12 @@ check_eq "container rootfs is marked read-only" "$(json_get 'd["message"]' <"$T_
 
 # ------------------------------------------------------------ export, diff
 E=${CT_PFX}diff
-drun -d --name "$E" busybox sh -c 'rm /bin/ls; echo a >> /etc/passwd; mkdir -p /new/deep; echo x > /new/deep/f; rm -rf /home; sleep 600' >/dev/null || fail "docker run $E"
-wait_until 20 "$E made its changes" bash -c "$DOCKER exec $E test -f /new/deep/f"
+drun -d --name "$E" busybox sh -c 'rm /bin/ls; echo a >> /etc/passwd; mkdir -p /new/deep; echo x > /new/deep/f; rm -rf /home; rm -rf /var && mkdir /var && touch /var/new; sleep 600' >/dev/null || fail "docker run $E"
+wait_until 20 "$E made its changes" bash -c "$DOCKER exec $E test -f /var/new"
 sleep 0.5
 diff_out=$(D diff "$E" | sort | xargs)
-check_eq "A /new A /new/deep A /new/deep/f C /bin C /etc C /etc/passwd D /bin/ls D /home" "$diff_out" "docker diff: A/C/D entries"
+check_eq "A /new A /new/deep A /new/deep/f A /var/new C /bin C /etc C /etc/passwd C /var D /bin/ls D /home D /var/cache D /var/log" "$diff_out" \
+  "docker diff: A/C/D entries (a directory removed and made again hides the image's contents)"
 dcreate --name "${CT_PFX}fresh" busybox true >/dev/null
 check_eq "null" "$(api "http://d/v1.41/containers/${CT_PFX}fresh/changes")" "GET /changes of a container without changes: null"
 names=$(D export "$E" | tar t) || fail "docker export"
