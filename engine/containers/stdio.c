@@ -48,7 +48,8 @@ int ctr_attach(struct container_store *s, const char *ref, json_t **ret)
          * whose text decides docker's exit code (126/127). */
         log_debug("container %.12s: attach before start: %s", c->id, err_get());
         pthread_mutex_lock(&s->lock);
-        *ret = json_pack("{s:s, s:b}", "path", "", "tty", json_is_true(json_object_get(cfg_of(c), "Tty")));
+        *ret = json_pack("{s:s, s:b, s:b}", "path", "", "tty", json_is_true(json_object_get(cfg_of(c), "Tty")),
+                         "stdin_once", json_is_true(json_object_get(cfg_of(c), "StdinOnce")));
         pthread_mutex_unlock(&s->lock);
         pthread_mutex_unlock(&c->op);
         container_unref(s, c);
@@ -63,7 +64,8 @@ int ctr_attach(struct container_store *s, const char *ref, json_t **ret)
         r = ops->attach_path(rt->state, c->id, &path);
     if (r >= 0) {
         pthread_mutex_lock(&s->lock);
-        *ret = json_pack("{s:s, s:b}", "path", path, "tty", json_is_true(json_object_get(cfg_of(c), "Tty")));
+        *ret = json_pack("{s:s, s:b, s:b}", "path", path, "tty", json_is_true(json_object_get(cfg_of(c), "Tty")),
+                         "stdin_once", json_is_true(json_object_get(cfg_of(c), "StdinOnce")));
         ctr_event(s, c, "attach", NULL);
         pthread_mutex_unlock(&s->lock);
         ops->free(rt->state, path);

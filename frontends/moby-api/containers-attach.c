@@ -42,6 +42,7 @@ struct attach {
     char *exec_id;    /* exec start: the exec this session runs (containers-exec.c) */
     char *exec_error; /* exec start: why it cannot run, written instead of output */
     bool detached;    /* the detach keys ended it */
+    bool stdin_once;  /* the container's StdinOnce: the client's EOF closes its stdin */
 };
 
 /* Hijacked proxies, so stop can end them: MHD does not wait for upgraded
@@ -148,6 +149,15 @@ static bool forward_stdin(struct attach *a, const unsigned char *buf, size_t n)
     return !detached;
 }
 
+/* Whether the client's stdin EOF (or its leaving) closes the container's
+ * stdin: dockerd closes it for StdinOnce without a tty, and for an exec.
+ * Otherwise the socket is closed without a half-close first, which the
+ * runtime reads as a client that left, not as EOF (runtime.h). */
+static bool eof_closes_stdin(const struct attach *a)
+{
+    return a->want_stdin && (a->exec_id || (a->stdin_once && !a->tty));
+}
+
 /* The copy loop. In pipe mode there is no client input to read. */
 static void proxy(struct attach *a)
 {
@@ -168,8 +178,11 @@ static void proxy(struct attach *a)
             continue;
         if (r < 0 || a->stop)
             break;
-        if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+        if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            if (stdin_open && client_in && eof_closes_stdin(a))
+                shutdown(a->afd, SHUT_WR); /* docker run -i killed: stdin ends */
             break;
+        }
         if (!a->urh && (p[1].revents & POLLRDHUP))
             break; /* pipe mode: the client left */
         if (a->urh && (p[1].revents & (POLLIN | POLLRDHUP))) {
@@ -180,9 +193,9 @@ static void proxy(struct attach *a)
                 break;
             if (n == 0) {
                 /* The client closed its write side (docker run -i on EOF):
-                 * that closes the container's stdin. Output goes on. */
+                 * that closes the container's stdin if StdinOnce. Output goes on. */
                 client_in = false;
-                if (a->want_stdin && stdin_open)
+                if (stdin_open && eof_closes_stdin(a))
                     shutdown(a->afd, SHUT_WR);
                 stdin_open = false;
             } else if (!forward_stdin(a, buf, (size_t)n)) {
@@ -405,6 +418,7 @@ int handle_containers_attach(struct request *req)
     h->free(out);
     const char *path = json_string_value(json_object_get(info, "path"));
     a->tty = json_is_true(json_object_get(info, "tty"));
+    a->stdin_once = json_is_true(json_object_get(info, "stdin_once"));
     if (!path)
         return send_raw_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "engine returned no attach path");
     return hijack(req, a, path);

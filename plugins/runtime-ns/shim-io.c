@@ -8,6 +8,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,14 +290,17 @@ void io_attach_input(shim *sh, client *c)
     }
     if (n <= 0) {
         c->in_eof = 1;
-        /* A client's EOF closes a pipe stdin; a tty's stays open (as with
-         * dockerd): a detached client leaves by closing its socket, and the
-         * next attach must still be able to type. */
-        if (c->handshake_done && c->ar.in && sh->want_stdin && !c->closing && !sh->tty) {
+        /* A half-close (shutdown SHUT_WR) is the client's stdin EOF and
+         * closes a pipe stdin. A full close is a client that left (detach
+         * keys, killed, or a container without StdinOnce, as dockerd): stdin
+         * stays open for the next attach. A tty's stdin is never closed. */
+        struct pollfd pf = {.fd = c->fd, .events = POLLIN};
+        bool gone = n < 0 || (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)));
+        if (c->handshake_done && c->ar.in && sh->want_stdin && !c->closing && !sh->tty && !gone) {
             sh->stdin_close_pending = 1;
             io_flush_stdin(sh);
         }
-        if (n < 0 || !c->handshake_done || sh->status == ST_STOPPED)
+        if (gone || !c->handshake_done || sh->status == ST_STOPPED)
             client_close(sh, c);
         return;
     }

@@ -2,7 +2,7 @@
 # Interactive containers through a real pty (interactive.py): docker run -it
 # (raw outer terminal, window size at start and after SIGWINCH, exit status),
 # docker run -i with 5 MB piped, detach keys, docker attach (tty and not),
-# docker start -ai, python3-docker attach. ARG: the CLI generation, 28 (every
+# docker start -ai, python3-docker attach, stdin left open by a leaving client. ARG: the CLI generation, 28 (every
 # case) or 20 (the main run -it case and detach/attach).
 # Runs against a private pouchd, or POUCH_TEST_AGAINST=unix://... (dockerd).
 source "$(dirname "$0")/containers-lib.sh"
@@ -11,7 +11,7 @@ gen=${1:-28}
 ct_client "$gen"
 ct_engine
 ct_images busybox
-cases=(run-it run-i-pipe detach-attach attach-notty start-ai python)
+cases=(run-it run-i-pipe detach-attach attach-notty attach-stdin start-ai python)
 [ "$gen" = 20 ] && cases=(run-it detach-attach start-ai)
 # POUCH_TEST_CASES="run-it python": only those (when chasing one failure)
 [ -n "${POUCH_TEST_CASES:-}" ] && read -ra cases <<<"$POUCH_TEST_CASES"
