@@ -55,6 +55,19 @@ static void exec_free(exec_proc *ex)
     free(ex);
 }
 
+static void exec_forget(shim *sh, exec_proc **pp)
+{
+    exec_proc *ex = *pp;
+    *pp = ex->next;
+    for (int i = 0; i < SHIM_MAX_CLIENTS; i++)
+        if (sh->clients[i].ex == ex) {
+            sh->clients[i].ex = NULL;
+            sh->clients[i].closing = 1;
+            client_flush(sh, &sh->clients[i]);
+        }
+    exec_free(ex);
+}
+
 /* Forget the oldest finished execs beyond EXEC_KEEP_DONE. A client still
  * flushing the output of one is detached first (it is closing already). */
 static void trim_done(shim *sh)
@@ -67,14 +80,7 @@ static void trim_done(shim *sh)
         for (exec_proc **pp = &sh->execs; *pp; pp = &(*pp)->next)
             if ((*pp)->status == ST_STOPPED)
                 oldest = pp;
-        exec_proc *ex = *oldest;
-        *oldest = ex->next;
-        for (int i = 0; i < SHIM_MAX_CLIENTS; i++)
-            if (sh->clients[i].ex == ex) {
-                sh->clients[i].ex = NULL;
-                sh->clients[i].closing = 1;
-            }
-        exec_free(ex);
+        exec_forget(sh, oldest);
         done--;
     }
 }
@@ -99,10 +105,18 @@ int exec_create(shim *sh, const ctl_request *rq, rns_error *e)
     if (exec_find(sh, rq->exec_id))
         return rns_err(e, -EEXIST, "exec %s already exists in container %s", rq->exec_id, sh->id);
     int live = 0;
-    for (exec_proc *ex = sh->execs; ex; ex = ex->next)
-        live += ex->status != ST_STOPPED;
-    if (live >= EXEC_MAX_LIVE)
-        return rns_err(e, -EAGAIN, "container %s already has %d exec processes: wait for one to end", sh->id, live);
+    exec_proc **never_started = NULL; /* the oldest, made room for first */
+    for (exec_proc **pp = &sh->execs; *pp; pp = &(*pp)->next) {
+        live += (*pp)->status != ST_STOPPED;
+        if ((*pp)->status == ST_CREATED)
+            never_started = pp;
+    }
+    if (live >= EXEC_MAX_LIVE && never_started) {
+        slog(sh, "exec %s: forgotten, never started, to make room", (*never_started)->id);
+        exec_forget(sh, never_started);
+    } else if (live >= EXEC_MAX_LIVE) {
+        return rns_err(e, -EAGAIN, "container %s already runs %d exec processes: wait for one to end", sh->id, live);
+    }
     spec *proc = NULL;
     int r = spec_parse_process(rq->process, &proc, e);
     if (r < 0)

@@ -255,6 +255,11 @@ def ops_test(h, cid, cgp, count_path, ctl_sock):
     check(r[0] == -2 and "No such exec instance" in str(r[1]), "exec_state of an unknown exec: ENOENT", r)
     r = h.call("exec_start", cid, "e1")
     check(r[0] < 0 and "already" in str(r[1]), "exec_start twice refused", r)
+    # created but never started execs make room for new ones (the oldest goes)
+    idle = [h.call("exec_create", cid, "idle-%d" % i, json.dumps(exec_process(["true"])), "{}")[0] for i in range(65)]
+    check(idle == [0] * 65 and h.call("exec_state", cid, "idle-0")[0] == -2 and
+          h.call("exec_state", cid, "idle-64")[1]["status"] == "created",
+          "the 65th created exec evicts the oldest never started one", idle)
     ms = sorted(run_exec(h, cid, "bench-%d" % i, ["true"])["ms"] for i in range(20))
     print("[runtime-ns-ops] exec of true through the plugin: median %.1f ms, min %.1f ms" % (ms[10], ms[0]), flush=True)
 
