@@ -102,6 +102,11 @@ attempt() {
 attempt "remount /proc rw" ok "denied / ok" -- remount /proc
 attempt "remount /sys rw" ok "denied / ok" -- remount /sys
 attempt "write /proc/sys/kernel/printk_ratelimit" ok "denied (EROFS) / ok" -- rewrite /proc/sys/kernel/printk_ratelimit
+attempt "write /proc/sys/kernel/core_pattern (same value)" ok "denied (EROFS) / ok" -- rewrite /proc/sys/kernel/core_pattern
+if [ -e /sys/kernel/uevent_helper ]; then
+  attempt "write /sys/kernel/uevent_helper (same value)" ok "denied (EROFS) / ok" -- rewrite /sys/kernel/uevent_helper
+fi
+attempt "open_by_handle_at (shocker)" ok "denied (EPERM) / ok" -- open-by-handle /etc/hostname
 for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
   if [ -e "$f" ]; then
     attempt "read $f (masked)" ok "denied (empty) / ok" -- read "$f"

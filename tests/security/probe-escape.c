@@ -286,6 +286,38 @@ static int esc_euid(int argc, char **argv)
         return PROBE_DENIED;
 }
 
+/* open-by-handle PATH: the "shocker" escape: a file handle names an inode
+ * on its filesystem whatever the caller's root; opening one needs
+ * CAP_DAC_READ_SEARCH. The probe only opens a file it can already see. */
+static int esc_open_by_handle(int argc, char **argv)
+{
+        if (argc != 2)
+                return probe_usage("open-by-handle PATH");
+        union {
+                struct file_handle fh;
+                char space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+        } h;
+        h.fh.handle_bytes = MAX_HANDLE_SZ;
+        int mnt_id;
+        if (name_to_handle_at(AT_FDCWD, argv[1], &h.fh, &mnt_id, 0) < 0) {
+                if (errno == EPERM) /* dockerd's seccomp profile stops it here */
+                        return probe_denied("name_to_handle_at", errno);
+                return probe_usage("name_to_handle_at %s: %s", argv[1], strerror(errno));
+        }
+        /* any fd on the same filesystem names it (/etc/hostname is a bind
+         * mount from the host's disk, not the image's overlay) */
+        int mfd = open(argv[1], O_RDONLY | O_CLOEXEC);
+        if (mfd < 0)
+                return probe_usage("open %s: %s", argv[1], strerror(errno));
+        int fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_CLOEXEC);
+        int err = errno;
+        close(mfd);
+        if (fd < 0)
+                return probe_denied("open-by-handle", err);
+        close(fd);
+        return probe_ok("open-by-handle", "opened %s by its handle", argv[1]);
+}
+
 const struct probe_cmd probe_escape_cmds[] = {
         {"escape", "remount", "PATH", esc_remount},
         {"escape", "read", "PATH [BYTES]", esc_read},
@@ -299,5 +331,6 @@ const struct probe_cmd probe_escape_cmds[] = {
         {"escape", "ptrace", "PID", esc_ptrace},
         {"escape", "fds", "[PID]", esc_fds},
         {"escape", "euid", "", esc_euid},
+        {"escape", "open-by-handle", "PATH", esc_open_by_handle},
         {NULL, NULL, NULL, NULL},
 };
