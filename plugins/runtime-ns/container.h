@@ -30,6 +30,7 @@ typedef struct container_ctx {
     int join_types[8];
     int n_join;
     int unshare_cgroupns; /* unshare(CLONE_NEWCGROUP) once in the cgroup */
+    int mqueue_fd;        /* > 0: a detached mqueue mount to attach on /dev/mqueue */
 } container_ctx;
 
 _Noreturn void container_child(container_ctx *c);

@@ -255,15 +255,19 @@ static int mount_one(const container_ctx *c, const spec_mount *m, rns_error *e)
         if (!strcmp(type, "cgroup") || !strcmp(type, "cgroup2")) {
             if ((r = mount_cgroup(c, dest, &o, e)) < 0)
                 return r;
+        } else if (!strcmp(type, "mqueue") && c->mqueue_fd > 0) {
+            if (move_mount(c->mqueue_fd, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return rns_err(e, -errno, "attach the shared IPC namespace's mqueue on %s: %s", m->destination,
+                               strerror(errno));
         } else if (mount(m->source ? m->source : type, dest, type, o.flags, o.data[0] ? o.data : NULL) < 0) {
             /* sysfs of a shared network namespace (mqueue of a shared IPC one)
              * cannot be mounted from a user namespace: bind the host's. */
             const char *host = !strcmp(type, "sysfs") ? "/sys" : !strcmp(type, "mqueue") ? "/dev/mqueue" : NULL;
             if (errno == EPERM && host && access(host, F_OK) < 0)
                 return rns_err(e, -EPERM,
-                               "mount %s on %s: the container's user namespace does not own the namespace it shares "
-                               "with the host, and the host has no %s to bind instead; mount one on the host, or "
-                               "run the container with --userns=host",
+                               "mount %s on %s: the container's user namespace does not own the namespace it shares, "
+                               "and the host has no %s to bind instead; mount one on the host, or run the "
+                               "container with --userns=host",
                                type, m->destination, host);
             if (!(errno == EPERM && host) || mount(host, dest, NULL, MS_BIND | MS_REC, NULL) < 0 ||
                 mount(NULL, dest, NULL,

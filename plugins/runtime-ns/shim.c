@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -567,12 +568,14 @@ static int prepare_namespaces(const spec *s, container_ctx *ctx, unsigned long *
         int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             return rns_err(e, -errno, "open namespace %s: %s", ns->path, strerror(errno));
-        if (ns->type == CLONE_NEWPID) {
-            /* A pid namespace is entered by the children of the caller. */
-            int r = setns(fd, CLONE_NEWPID);
+        if (ns->type == CLONE_NEWPID || (s->n_uid_mappings && ns->type == CLONE_NEWIPC)) {
+            /* A pid namespace is entered by the children of the caller. An
+             * IPC one, with a new user namespace, too: from inside it the
+             * child may not join a namespace another user namespace owns. */
+            int r = setns(fd, ns->type);
             close(fd);
             if (r < 0)
-                return rns_err(e, -errno, "join pid namespace %s: %s", ns->path, strerror(errno));
+                return rns_err(e, -errno, "join namespace %s: %s", ns->path, strerror(errno));
             continue;
         }
         if (ctx->n_join >= (int)ARRAY_SIZE(ctx->join_fds)) {
@@ -584,6 +587,20 @@ static int prepare_namespaces(const spec *s, container_ctx *ctx, unsigned long *
     }
     *ret_flags = flags;
     return 0;
+}
+
+/* A user namespace may not mount the mqueue of an IPC namespace it does not
+ * own (the host's, or the one of --ipc container:X): mount it here, as root
+ * outside and already in that namespace, for the child to attach. */
+static int shared_mqueue(shim *sh)
+{
+    _cleanup_close_ int fs = fsopen("mqueue", FSOPEN_CLOEXEC);
+    int m = fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0
+                ? -1
+                : fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (m < 0)
+        slog(sh, "mqueue for the shared IPC namespace: %s; the container tries itself", strerror(errno));
+    return m;
 }
 
 /* A hard limit above the shim's own cannot be granted without
@@ -672,6 +689,8 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
     unsigned long flags = 0;
     if ((r = prepare_namespaces(s, &ctx, &flags, e)) < 0)
         return r;
+    if (s->n_uid_mappings && !(flags & CLONE_NEWIPC))
+        ctx.mqueue_fd = shared_mqueue(sh);
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
         return rns_err(e, -errno, "socketpair: %s", strerror(errno));
@@ -691,6 +710,8 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
             close(ctx.stdio[i]);
     for (int i = 0; i < ctx.n_join; i++)
         close(ctx.join_fds[i]);
+    if (ctx.mqueue_fd > 0)
+        close(ctx.mqueue_fd);
     if (sh->cg && (r = cgroup_enter(sh->cg, pid, e)) < 0)
         return r;
     if ((flags & CLONE_NEWUSER) && (r = write_idmaps(pid, s, e)) < 0)
