@@ -327,8 +327,13 @@ static int apply_dir_times(struct extract *x)
 static int check_target(const struct fs_view *v, const char *path, const struct fs_extract_opts *o, char **ret_dest)
 {
     _cleanup_close_ int fd = -1;
-    _cleanup_free_ char *dest = NULL;
-    int r = fs_resolve(v, path, FS_FOLLOW_LAST, &fd, &dest);
+    _cleanup_free_ char *dest = NULL, *bare = strdup(path);
+    if (!bare)
+        return -ENOMEM;
+    /* The target is followed anyway; "file/" is "not a directory" below. */
+    for (size_t n = strlen(bare); n > 1 && bare[n - 1] == '/'; n--)
+        bare[n - 1] = '\0';
+    int r = fs_resolve(v, bare, FS_FOLLOW_LAST, &fd, &dest);
     if (r == -ENOENT)
         return err_set(-ENOENT, "Could not find the file %s in container %s", path, o->container_name);
     if (r < 0)

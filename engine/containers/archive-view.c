@@ -317,6 +317,15 @@ int fs_resolve(const struct fs_view *v, const char *path, unsigned flags, int *r
         cur_fd = fd;
         memcpy(cur, child, strlen(child) + 1);
     }
+    /* "file/" names a directory that is not there (lstat's ENOTDIR). */
+    size_t plen = path ? strlen(path) : 0;
+    if (plen > 0 && path[plen - 1] == '/' && cur[0]) {
+        struct stat st;
+        if (fstat(cur_fd, &st) < 0)
+            return -errno;
+        if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+            return -ENOTDIR;
+    }
     if (ret_path) {
         char *p = strdup(cur[0] ? cur : "/");
         if (!p)

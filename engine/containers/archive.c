@@ -134,6 +134,8 @@ static int not_found(int r, const char *path, const char *id)
         return err_set(-ENOENT, "Could not find the file %s in container %s", path, id);
     if (r == -ENOTDIR)
         return err_set(-EIO, "lstat %s: not a directory", path);
+    if (r == -ELOOP)
+        return err_set(-EIO, "lstat %s: too many levels of symbolic links", path);
     return err_set(r, "%s: %s", path, strerror(-r));
 }
 

@@ -40,6 +40,8 @@ check_eq 404 "$(code "http://d/v1.41/containers/$C/archive?path=/nonexist")" "GE
 check_eq "Could not find the file /nonexist in container $C" "$(json_get 'd["message"]' <"$T_DIR/.body")" "GET archive of a missing path: message"
 check_eq 400 "$(code "http://d/v1.41/containers/$C/archive?path=")" "GET archive with an empty path: status"
 check_eq "bad parameter: pathcannot be empty" "$(json_get 'd["message"]' <"$T_DIR/.body")" "GET archive with an empty path: message"
+check_eq 500 "$(code "http://d/v1.41/containers/$C/archive?path=/d/f/")" "GET archive of file/ : status"
+check_contains "$(cat "$T_DIR/.body")" "/d/f/: not a directory" "GET archive of file/ : message"
 check_eq 404 "$(code "http://d/v1.41/containers/${CT_PFX}nosuch/archive?path=/")" "GET archive of a missing container: status"
 check_eq "No such container: ${CT_PFX}nosuch" "$(json_get 'd["message"]' <"$T_DIR/.body")" "GET archive of a missing container: message"
 
@@ -80,6 +82,7 @@ check_ne 0 "$rc" "docker cp into a missing directory fails"
 tar cf "$W/f.tar" -C "$W" in.txt
 check_eq 500 "$(code -X PUT -T "$W/f.tar" "http://d/v1.41/containers/$C/archive?path=/d/f")" "PUT archive onto a file: status (dockerd 20.10 says 500)"
 check_eq "extraction point is not a directory" "$(json_get 'd["message"]' <"$T_DIR/.body")" "PUT archive onto a file: message"
+check_eq "extraction point is not a directory" "$(code -X PUT -T "$W/f.tar" "http://d/v1.41/containers/$C/archive?path=/d/f/" >/dev/null; json_get 'd["message"]' <"$T_DIR/.body")" "PUT archive onto file/ : message"
 check_eq 404 "$(code -X PUT -T "$W/f.tar" "http://d/v1.41/containers/$C/archive?path=/nonexist")" "PUT archive into a missing dir: status"
 mkdir -p "$W/nd/sub"; tar cf "$W/nd.tar" -C "$W/nd" sub
 D exec "$C" sh -c 'echo x > /tmp/sub' >/dev/null
