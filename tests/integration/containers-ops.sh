@@ -45,7 +45,7 @@ dq create --label "$CT_LABEL" --network none --name "$S" busybox true
 SID=$(finspect "$S" '{{.Id}}')
 check_eq "{\"message\":\"Container $SID is not running\"} 409" "$(api POST "/containers/$S/pause" -w ' %{http_code}')" "pause of a created container: 409"
 check_eq '{"message":"No such container: nosuchctr"} 404' "$(api POST /containers/nosuchctr/pause -w ' %{http_code}')" "pause of an unknown container: 404"
-ev=$(D events --since "$T0" --until "$(date +%s)" --filter "container=$P" --format '{{.Action}}' 2>&1 | tr '\n' ' ')
+ev=$(D events --since "$T0" --until "$(( $(date +%s) + 1 ))" --filter "container=$P" --format '{{.Action}}' 2>&1 | tr '\n' ' ')
 check_match 'pause unpause' "$ev" "events pause then unpause"
 
 # a paused container still stops, dies and goes away
@@ -111,7 +111,7 @@ check_contains "$err" "Restart policy cannot be updated because AutoRemove is en
 run_capture out err rc D update --cpu-shares 256 "$S"
 check_eq 0 "$rc" "docker update of a created container (stderr: $err)"
 check_eq 256 "$(finspect "$S" '{{.HostConfig.CpuShares}}')" "a created container's update is stored"
-ev=$(D events --since "$T0" --until "$(date +%s)" --filter "container=$U" --filter event=update --format '{{.Action}}' 2>&1 | sed -n 1p)
+ev=$(D events --since "$T0" --until "$(( $(date +%s) + 1 ))" --filter "container=$U" --filter event=update --format '{{.Action}}' 2>&1 | sed -n 1p)
 check_eq update "$ev" "event update"
 
 # ------------------------------------------------------------------- stats
@@ -123,6 +123,10 @@ if [ -n "$D20" ]; then
   out=$(timeout 60 "$D20" stats --no-stream --format '{{.Name}}|{{.MemUsage}}|{{.PIDs}}' "$ST" 2>&1)
   check_match "^$ST\|[0-9.]+[KMG]i?B / 32MiB\|1$" "$out" "docker 20.10 stats --no-stream"
 fi
+# streaming, as `docker stats` shows it (the CLI ignores SIGTERM here: KILL)
+timeout -s KILL 5 "$DOCKER" stats --format '{{.Name}}|{{.MemUsage}}|{{.PIDs}}' "$ST" >"$T_DIR/stats-stream" 2>&1 || true
+out=$(tr -d '\033' <"$T_DIR/stats-stream" | grep -Eo "$ST\|[0-9.]+[KMG]i?B / 32MiB\|1" | sed -E 's/\|[0-9.]+[KMG]i?B \/ /|/' | sort -u)
+check_eq "$ST|32MiB|1" "$out" "docker stats (streaming): the container's usage, limit and pids"
 keys=$(api GET "/containers/$ST/stats?stream=false" | json_get '" ".join(sorted(d))')
 check_eq "blkio_stats cpu_stats id memory_stats name num_procs pids_stats precpu_stats preread read storage_stats" "$keys" "stats keys (--network none)"
 out=$(api GET "/containers/$ST/stats?stream=false" | json_get 'str(d["preread"] != "0001-01-01T00:00:00Z") + " " + str(d["precpu_stats"].get("system_cpu_usage", 0) > 0) + " " + d["name"]')

@@ -170,7 +170,7 @@ log "exec in a killed container ended with $rc (dockerd: 137)"
 
 # ------------------------------------------------------------------ events
 if [ "$GEN" = 28 ]; then
-  ev=$(D events --since "$T0" --until "$(date +%s)" --filter "container=$C" --format '{{.Action}}|{{index .Actor.Attributes "execID"}}|{{index .Actor.Attributes "exitCode"}}' 2>&1)
+  ev=$(D events --since "$T0" --until "$(( $(date +%s) + 1 ))" --filter "container=$C" --format '{{.Action}}|{{index .Actor.Attributes "execID"}}|{{index .Actor.Attributes "exitCode"}}' 2>&1)
   check_match '^exec_create: sh -c exit 3\|[0-9a-f]{64}\|$' "$ev" "event exec_create: <cmd> with execID"
   check_match '^exec_start: sh -c exit 3\|[0-9a-f]{64}\|$' "$ev" "event exec_start: <cmd> with execID"
   check_match '^exec_die\|[0-9a-f]{64}\|3$' "$ev" "event exec_die with execID and exitCode"
