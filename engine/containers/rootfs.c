@@ -1,6 +1,7 @@
 /* A container's root filesystem and generated /etc files: an overlay of its
  * image's snapshots plus its own upper dir, mounted by pouchd (never inside
  * the container's namespaces) and unmounted when it stops. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -81,6 +82,16 @@ static void unmount_lowers(struct container_store *s, struct container *c)
     rmdir(dir);
 }
 
+static bool dir_empty(const char *path)
+{
+    _cleanup_closedir_ DIR *d = opendir(path);
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            return false;
+    return true;
+}
+
 int rootfs_mount(struct container_store *s, struct container *c)
 {
     if (c->rootfs_mounted)
@@ -111,6 +122,11 @@ int rootfs_mount(struct container_store *s, struct container *c)
         char *mapped = NULL, bundle[4096], data[4096];
         container_run_path(s, c, NULL, bundle, sizeof(bundle));
         container_data_path(s, c, NULL, data, sizeof(data));
+        struct stat st;
+        if (stat(upper, &st) == 0 && st.st_uid != rm->root_uid && !dir_empty(upper))
+            log_warn("container %.12s wrote files before --userns-remap was on; inside its user namespace they "
+                     "belong to nobody: recreate it, or run it with --userns=host",
+                     c->id);
         if (chown(upper, rm->root_uid, rm->root_gid) < 0)
             return err_set(-errno, "container %.12s: chown %s to the remapped root: %s", c->id, upper, strerror(errno));
         if ((r = userns_open_dir(rm, bundle)) < 0 || (r = userns_open_dir(rm, data)) < 0)

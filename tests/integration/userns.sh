@@ -88,6 +88,8 @@ check_eq "0 $SUB_START $SUB_LEN|0 $GSUB_START $SUB_LEN|" "$out" "uid_map|gid_map
 check_eq "0 0" "$(drun --rm busybox sh -c 'ls -lnd /bin /etc/passwd /' 2>&1 | awk '{ print $3, $4 }' | sort -u | tr '\n' ' ' | sed 's/ $//')" \
   "/, /bin and /etc/passwd are root's inside"
 check_eq "0 0" "$(drun --rm busybox ls -ln /etc/hosts 2>&1 | awk '{ print $3, $4 }')" "/etc/hosts is root's inside"
+check_eq "c ok lo" "$(drun --rm busybox sh -c 'ls -l /dev/null | cut -c1; echo x > /dev/null && echo ok; ls /sys/class/net' 2>&1 | tr '\n' ' ' | sed 's/ $//')" \
+  "/dev/null (bound from the host: no mknod in a user namespace) and /sys (own network namespace)"
 check_eq "1000 1000" "$(drun --rm -u 1000:1000 busybox sh -c 'echo $(id -u) $(id -g)' 2>&1)" "-u 1000:1000 inside a user namespace"
 check_eq "ok" "$(drun --rm busybox sh -c 'echo 10.0.0.1 x >> /etc/hosts && echo ok' 2>&1)" "root inside may edit /etc/hosts"
 
