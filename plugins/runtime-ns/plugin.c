@@ -239,18 +239,19 @@ static int ctl(rns *st, const char *id, const char *req, char **ret_reply)
     rns_error e = {0};
     _cleanup_free_ char *reply = NULL;
     int r = ctl_call(sock, req, CTL_TIMEOUT_MS, &reply, &e);
-    if (ret_reply)
-        *ret_reply = TAKE_PTR(reply);
     /* An errno the shim answered (ENOENT: no such exec) is not a missing socket. */
-    int answered = reply || (ret_reply && *ret_reply);
-    if (!answered && (r == -ENOENT || r == -ECONNREFUSED)) {
+    if (!reply && (r == -ENOENT || r == -ECONNREFUSED)) {
         char dir[4096];
         path_of(st, id, NULL, dir, sizeof(dir));
         if (access(dir, F_OK) < 0)
             return st->host->error(st->host, -ENOENT, "no such container: %s", id);
         return st->host->error(st->host, -ESRCH, "container %s is not running (its monitor has exited)", id);
     }
-    return r < 0 ? report(st, &e) : 0;
+    if (r < 0)
+        return report(st, &e);
+    if (ret_reply)
+        *ret_reply = TAKE_PTR(reply);
+    return 0;
 }
 
 static int spawn_shim(rns *st, const char *id, const char *bundle, const char *options, pid_t *ret_pid, int *ret_fd)
