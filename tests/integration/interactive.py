@@ -192,6 +192,14 @@ def case_run_it():
         time.sleep(0.5)
         good, seen = size_becomes(p, "40 120")
         check(good, "run -it: after the outer resize (SIGWINCH) stty size inside = 40 120", repr(seen))
+        # ctrl-c reaches the container's foreground job through its tty
+        p.send("sleep 60; echo sleep-ended\r")
+        time.sleep(1)
+        t0 = time.time()
+        p.send(b"\x03")
+        p.send("echo after-$((6*7))\r")
+        check(p.expect(r"after-42", 30) and time.time() - t0 < 30,
+              "run -it: ctrl-c interrupts the container's foreground sleep", repr(p.tail()))
         p.send("echo hi; exit 3\r")
         check(p.expect(r"\r\nhi\r\n"), "run -it: 'echo hi' prints hi", repr(p.tail()))
         rc = p.wait()
