@@ -212,6 +212,28 @@ def case_run_it():
         p.close()
 
 
+def case_tty_edges():
+    """docker run -t without -i prints and exits; docker run -it of a command
+    that exits at once does not hang; output written just before the exit
+    is not lost."""
+    p = Pty([DOCKER, "run", "-t", "--rm", "--label", LABEL, "--network", "none", "busybox",
+             "sh", "-c", "echo tty-only; [ -t 0 ] && [ -t 1 ] && echo both-ttys; exit 9"])
+    try:
+        rc = p.wait()
+        check(rc == 9 and b"tty-only" in p.buf and b"both-ttys" in p.buf,
+              "run -t (no -i): output through the tty, exit status 9", "rc %r %r" % (rc, p.tail()))
+    finally:
+        p.close()
+    p = Pty([DOCKER, "run", "-it", "--rm", "--label", LABEL, "--network", "none", "busybox",
+             "sh", "-c", "seq 1 2000; exit 0"])
+    try:
+        rc = p.wait()
+        check(rc == 0 and b"\r\n2000\r\n" in p.buf, "run -it of a command that exits at once: all 2000 "
+              "lines, exit 0, no hang", "rc %r %r" % (rc, p.tail()))
+    finally:
+        p.close()
+
+
 def case_run_i_pipe():
     """docker run -i with 5 MB on stdin through md5sum, and through cat."""
     data = os.urandom(5 * 1024 * 1024)
@@ -468,6 +490,7 @@ def case_python():
 
 CASES = {
     "run-it": case_run_it,
+    "tty-edges": case_tty_edges,
     "run-i-pipe": case_run_i_pipe,
     "detach-attach": case_detach_attach,
     "attach-notty": case_attach_notty,

@@ -11,8 +11,8 @@ gen=${1:-28}
 ct_client "$gen"
 ct_engine
 ct_images busybox
-cases=(run-it run-i-pipe detach-attach attach-notty attach-stdin start-ai python)
-[ "$gen" = 20 ] && cases=(run-it detach-attach start-ai)
+cases=(run-it tty-edges run-i-pipe detach-attach attach-notty attach-stdin start-ai python)
+[ "$gen" = 20 ] && cases=(run-it tty-edges detach-attach start-ai)
 # POUCH_TEST_CASES="run-it python": only those (when chasing one failure)
 [ -n "${POUCH_TEST_CASES:-}" ] && read -ra cases <<<"$POUCH_TEST_CASES"
 
