@@ -38,6 +38,15 @@ cleanup() {
   local rc=$?
   for st in "$RUN"/*/shim.pid; do [ -f "$st" ] && PIDS+=("$(cat "$st")"); done
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  # A container outlives its killed shim: after a failed check, end what is
+  # left in the test's cgroups (thawed first: a v1 freezer holds SIGKILL).
+  local f t
+  for f in /sys/fs/cgroup/freezer/"$CGP"/*/freezer.state; do [ -f "$f" ] && echo THAWED >"$f" 2>/dev/null; done
+  for f in "$T_DIR"/cg2/"$CGP"/*/cgroup.freeze; do [ -f "$f" ] && echo 0 >"$f" 2>/dev/null; done
+  for f in /sys/fs/cgroup/*/"$CGP"/*/cgroup.procs "$T_DIR"/cg2/"$CGP"/*/cgroup.procs; do
+    [ -f "$f" ] || continue
+    for t in $(cat "$f" 2>/dev/null); do kill -9 "$t" 2>/dev/null || true; done
+  done
   sleep 0.3
   for d in /sys/fs/cgroup/*/"$CGP"/* /sys/fs/cgroup/*/"$CGP" "$T_DIR"/cg2/"$CGP"/* "$T_DIR"/cg2/"$CGP"; do
     [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
