@@ -281,9 +281,11 @@ def case_detach_attach():
     finally:
         p.close()
     for round_ in (1, 2):
-        p = Pty([DOCKER, "attach", name])
+        p = Pty([DOCKER, "attach", name], rows=40 + round_, cols=130)
         try:
             time.sleep(0.5)
+            good, seen = size_becomes(p, "%d 130" % (40 + round_))
+            check(good, "attach #%d: the container's tty takes the attaching client's size" % round_, repr(seen))
             p.send("echo again$((40+%d))\r" % round_)
             check(p.expect(r"again4%d" % round_), "attach #%d: a command sent through it runs and its output "
                   "comes back" % round_, repr(p.tail()))
