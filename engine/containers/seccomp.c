@@ -255,7 +255,7 @@ static int filter_matches(const struct ctx *c, json_t *filter, const char *where
         some_holds |= hit;
     }
     if (json_is_string(mk) && *json_string_value(mk)) {
-        bool hit;
+        bool hit = false;
         if ((r = kernel_at_least(c->kernel, json_string_value(mk), where, &hit)) < 0)
             return r;
         all_hold &= hit;
