@@ -162,8 +162,8 @@ static int remember_dir(struct extract *x, const char *cpath, struct archive_ent
 static int create(struct extract *x, struct archive *a, struct archive_entry *e, int pfd, const char *base,
                   const char *cpath, const char *rel)
 {
-    uid_t uid;
-    gid_t gid;
+    uid_t uid = 0;
+    gid_t gid = 0;
     int q = owner_of(x, e, &uid, &gid);
     if (q < 0)
         return q;

@@ -155,8 +155,8 @@ static int add_rules(scmp_filter_ctx ctx, json_t *call, size_t idx, uint32_t def
     if (act == default_action) /* libseccomp refuses these; they change nothing */
         return 0;
     struct scmp_arg_cmp conds[6];
-    unsigned n;
-    int repeats;
+    unsigned n = 0;
+    int repeats = 0;
     if ((r = conditions(json_object_get(call, "args"), where, conds, &n, &repeats, e)) < 0)
         return r;
     size_t i;
