@@ -412,8 +412,10 @@ int view_list(struct container_store *s, json_t *options, json_t **ret)
     struct container **sorted = malloc((s->n ? s->n : 1) * sizeof(*sorted));
     if (!sorted)
         return err_set(-ENOMEM, "out of memory");
-    memcpy(sorted, s->v, s->n * sizeof(*sorted));
-    qsort(sorted, s->n, sizeof(*sorted), cmp_created_desc);
+    if (s->n) { /* s->v is NULL in an empty store: memcpy/qsort must not see it */
+        memcpy(sorted, s->v, s->n * sizeof(*sorted));
+        qsort(sorted, s->n, sizeof(*sorted), cmp_created_desc);
+    }
     int64_t before = INT64_MAX, since = 0;
     const char *names[2] = {"before", "since"};
     for (int b = 0; b < 2; b++)
