@@ -179,8 +179,16 @@ static void proxy(struct attach *a)
         if (r < 0 || a->stop)
             break;
         if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-            if (stdin_open && client_in && eof_closes_stdin(a))
-                shutdown(a->afd, SHUT_WR); /* docker run -i killed: stdin ends */
+            if (stdin_open && client_in && eof_closes_stdin(a)) {
+                /* docker run -i killed: its stdin ends. The runtime takes
+                 * a hang-up for a client that left, so give it a moment
+                 * to read the half-close first (output is dropped). */
+                shutdown(a->afd, SHUT_WR);
+                struct pollfd d = {.fd = a->afd, .events = POLLIN};
+                for (int i = 0; i < 30 && !a->stop && poll(&d, 1, 10) >= 0; i++)
+                    if ((d.revents & (POLLIN | POLLHUP)) && read(a->afd, buf, COPY_BUF) <= 0)
+                        break;
+            }
             break;
         }
         if (!a->urh && (p[1].revents & POLLRDHUP))

@@ -392,6 +392,25 @@ def case_attach_stdin():
               "attach (StdinOnce false): the client's EOF and exit leave the container's stdin open",
               "%s, logs %r" % (state(name), logs))
     docker("rm", "-f", name)
+    # docker run -i (StdinOnce): a killed client ends the container's stdin
+    name = PFX + "stdin1"
+    a = subprocess.Popen([DOCKER, "run", "-i", "--name", name, "--label", LABEL, "--network", "none", "busybox",
+                          "sh", "-c", "echo ready; cat; echo stdin-closed; sleep 600"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    end = time.time() + TO
+    while time.time() < end and "ready" not in docker("logs", name).stdout.decode():
+        time.sleep(0.2)
+    a.kill()
+    a.wait()
+    end = time.time() + TO
+    logs = ""
+    while time.time() < end and "stdin-closed" not in logs:
+        time.sleep(0.2)
+        logs = docker("logs", name).stdout.decode()
+    check("stdin-closed" in logs, "run -i (StdinOnce): a killed client closes the container's stdin", repr(logs))
+    a.stdin.close()
+    docker("rm", "-f", name)
 
 
 def case_start_ai():
