@@ -152,6 +152,9 @@ if [ "$GEN" = 28 ]; then
   check_eq "{\"message\":\"Container $C is paused, unpause the container before exec\"} 409" \
     "$(api POST "/containers/$C/exec" -d '{"Cmd":["true"]}' -w ' %{http_code}')" "exec create in a paused container: 409"
   dq unpause "$C"
+  # the detached "sleep 5" exec of the ctrl-p ctrl-q check may still run
+  wait_until 30 "the detached exec of the detach-keys check ends" \
+    bash -c "[ \"\$($DOCKER inspect -f '{{json .ExecIDs}}' $C)\" = null ]"
   ids=$(finspect "$C" '{{json .ExecIDs}}')
   check_eq "null" "$ids" "inspect ExecIDs: null when no exec is pending"
   pid=$(api POST "/containers/$C/exec" -d '{"Cmd":["true"]}' | json_get 'd["Id"]')
