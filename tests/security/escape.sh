@@ -28,7 +28,8 @@ ROOT_DEV=$(awk '$5 == "/" { print $3; exit }' /proc/self/mountinfo)
 sleep 600 &
 HOST_SLEEP=$!
 bg_track "$HOST_SLEEP"
-# A v1 controller to mount whole (the hybrid/v1 case), else cgroup2.
+# A v1 controller to mount whole (memory if there is one); none on a pure
+# cgroup v2 host, where that row is left out.
 CG_CTL=$(awk -F'\t' 'NR > 1 && $4 == 1 && $2 != 0 { print $1 }' /proc/cgroups | sort -r | head -n1)
 awk -F'\t' '$1 == "memory" && $2 != 0' /proc/cgroups | grep -q . && CG_CTL=memory
 
