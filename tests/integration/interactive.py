@@ -360,6 +360,13 @@ def case_attach_notty():
         a.wait()
     check(state(name).startswith("running"), "the container runs on after the attach client stopped", state(name))
     docker("rm", "-f", name)
+    name = PFX + "exited"
+    docker("run", "--name", name, "--label", LABEL, "--network", "none", "busybox", "true")
+    r = docker("attach", name, stdin=subprocess.DEVNULL)
+    err = r.stderr.decode()
+    check(r.returncode == 1 and "You cannot attach to a stopped container, start it first" in err,
+          "attach to an exited container: exit 1 and dockerd's message", "rc %d %r" % (r.returncode, err))
+    docker("rm", "-f", name)
 
 
 def case_attach_stdin():
