@@ -542,8 +542,9 @@ int spec_build(const struct spec_input *in, json_t **ret)
     const char *pts[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL};
     const char *sys[] = {"nosuid", "noexec", "nodev", privileged ? "rw" : "ro", NULL};
     /* dockerd leaves cgroups writable in a user namespace (a remount there
-     * cannot be undone); the host's ownership still keeps them read-only. */
-    const char *cg[] = {in->uid_mappings ? "rw" : "ro", "nosuid", "noexec", "nodev", NULL};
+     * cannot be undone; the host's ownership still keeps them read-only) and,
+     * as /sys, in a privileged container. */
+    const char *cg[] = {in->uid_mappings || privileged ? "rw" : "ro", "nosuid", "noexec", "nodev", NULL};
     const char *mq[] = {"nosuid", "noexec", "nodev", NULL};
     const char *shm[] = {"nosuid", "noexec", "nodev", "mode=1777", shm_size, NULL};
     json_array_append_new(mounts, mount_entry("/proc", "proc", "proc", proc));
