@@ -661,12 +661,13 @@ int ctr_remove(struct container_store *s, const char *ref, bool force)
                     running ? "running" : "restarting", c->id);
     else if (running) {
         c->manually_stopped = true;
-        r = ctr_send_signal(s, c, SIGKILL);
+        /* It may be exiting on its own right now: then the kill finds
+         * nothing to signal, which must not stop the removal. */
+        int k = ctr_send_signal(s, c, SIGKILL);
         pthread_mutex_lock(&s->lock);
-        bool stopped = ctr_wait_not_running(s, c, 30000);
+        bool stopped = ctr_wait_not_running(s, c, k < 0 ? 5000 : 30000);
         pthread_mutex_unlock(&s->lock);
-        if (!stopped)
-            r = err_set(-EIO, "container %.12s: could not kill it for removal", c->id);
+        r = stopped ? 0 : k < 0 ? k : err_set(-EIO, "container %.12s: could not kill it for removal", c->id);
     }
     if (r >= 0)
         r = ctr_remove_locked(s, c);
