@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -53,23 +54,72 @@ static void reset_signals(void)
             sigaction(sig, &sa, NULL);
 }
 
+int container_open_pty(int sync_fd, char *ret_name, size_t name_len, rns_error *e)
+{
+    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, ret_name, name_len) != 0)
+        return rns_err(e, -errno, "allocate a pty in the container: %s", strerror(errno));
+    int slave = open(ret_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) {
+        int err = errno;
+        close(master);
+        return rns_err(e, -err, "open %s in the container: %s", ret_name, strerror(err));
+    }
+    sync_msg m = {.err = 0};
+    snprintf(m.msg, sizeof(m.msg), "pty");
+    char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &master, sizeof(int));
+    ssize_t n;
+    do
+        n = sendmsg(sync_fd, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    int err = errno;
+    close(master);
+    if (n < 0) {
+        close(slave);
+        return rns_err(e, -err, "hand the pty to the shim: %s", strerror(err));
+    }
+    return slave;
+}
+
+/* The init's terminal, once its root and /dev/pts are in place: a pty of
+ * the container's own devpts (so tty(1) names /dev/pts/N, as with runc),
+ * also bound on /dev/console; the master goes to the shim. */
+static int setup_tty(const container_ctx *c, rns_error *e)
+{
+    char name[128];
+    int fd = container_open_pty(c->sync_fd, name, sizeof(name), e);
+    if (fd < 0)
+        return fd;
+    if (ioctl(fd, TIOCSCTTY, 0) < 0)
+        return rns_err(e, -errno, "set controlling tty: %s", strerror(errno));
+    for (int i = 0; i < 3; i++)
+        if (dup2(fd, i) < 0)
+            return rns_err(e, -errno, "dup2 tty: %s", strerror(errno));
+    if (fd > 2)
+        close(fd);
+    int cfd = open("/dev/console", O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, 0600);
+    if (cfd >= 0)
+        close(cfd);
+    if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+        note(c, "bind %s on /dev/console: %s", name, strerror(errno));
+    return 0;
+}
+
 static int setup_stdio(const container_ctx *c, rns_error *e)
 {
     if (setsid() < 0)
         return rns_err(e, -errno, "setsid: %s", strerror(errno));
-    if (c->pty_slave) {
-        int fd = open(c->pty_slave, O_RDWR);
-        if (fd < 0)
-            return rns_err(e, -errno, "open tty %s: %s", c->pty_slave, strerror(errno));
-        if (ioctl(fd, TIOCSCTTY, 0) < 0)
-            return rns_err(e, -errno, "set controlling tty: %s", strerror(errno));
-        for (int i = 0; i < 3; i++)
-            if (dup2(fd, i) < 0)
-                return rns_err(e, -errno, "dup2 tty: %s", strerror(errno));
-        if (fd > 2)
-            close(fd);
-        return 0;
-    }
+    if (c->tty)
+        return 0; /* setup_tty, after the root is set up */
     for (int i = 0; i < 3; i++)
         if (dup3(c->stdio[i], i, 0) < 0 && !(c->stdio[i] == i && fcntl(i, F_SETFD, 0) == 0))
             return rns_err(e, -errno, "dup2 stdio %d: %s", i, strerror(errno));
@@ -147,8 +197,26 @@ static int capset_all(uint64_t eff, uint64_t perm, uint64_t inh)
     return (int)syscall(SYS_capset, &h, d);
 }
 
+/* A non-root process must be able to reopen its own stdio (echo > /dev/stdout,
+ * /proc/self/fd/N): hand the pipes or the tty to its uid, as runc does; the
+ * group stays, and /dev/null is left alone. */
+static void give_stdio_to(uid_t uid)
+{
+    struct stat null, st;
+    if (stat("/dev/null", &null) < 0)
+        return;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fstat(fd, &st) < 0 || st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev))
+            continue;
+        if (fchown(fd, uid, (gid_t)-1) < 0) {
+            /* EINVAL/EPERM: an fd the container cannot own (a host file) */
+        }
+    }
+}
+
 static int apply_user_and_caps(const spec *s, rns_error *e)
 {
+    give_stdio_to(s->uid);
     for (int cap = 0; cap < 64; cap++) {
         if (s->cap_bounding & (1ULL << cap))
             continue;
@@ -256,8 +324,8 @@ static int child_setup(container_ctx *c, char *exe, size_t exe_len, rns_error *e
         if (sethostname(s->hostname, strlen(s->hostname)) < 0)
             return rns_err(e, -errno, "sethostname %s: %s", s->hostname, strerror(errno));
     }
-    if ((r = rootfs_setup(c, e)) < 0 || (r = apply_sysctls(s, e)) < 0 || (r = rootfs_finish(s, e)) < 0 ||
-        (r = apply_rlimits(s, e)) < 0)
+    if ((r = rootfs_setup(c, e)) < 0 || (c->tty && (r = setup_tty(c, e)) < 0) || (r = apply_sysctls(s, e)) < 0 ||
+        (r = rootfs_finish(s, e)) < 0 || (r = apply_rlimits(s, e)) < 0)
         return r;
     apply_oom_score(c);
     if (chdir(s->cwd) < 0) {

@@ -23,7 +23,7 @@ typedef struct container_ctx {
     const spec *s;
     int sync_fd;           /* child's end of the sync socketpair */
     int stdio[3];          /* fds for 0/1/2 when no tty */
-    const char *pty_slave; /* tty: path of the pty slave (host /dev/pts/N) */
+    int tty;               /* 1: the init opens a pty of its own devpts and hands the master over */
     int log_fd;            /* the shim's own log, for notes */
     int cgroup_version;    /* for the cgroup mount */
     int join_fds[8];       /* namespaces to join (opened before clone) */
@@ -45,6 +45,11 @@ int container_lookup(const char *arg0, const char *const *env, char *ret, size_t
 void container_reset_signals(void);
 int container_set_rlimits(const spec *s, rns_error *e);
 int container_set_user_and_caps(const spec *s, rns_error *e);
+
+/* In the container (its /dev/pts mounted): allocate a pty, send the master
+ * to the shim over sync_fd as a sync_msg "pty" carrying the fd, and return
+ * the slave (its path in ret_name). */
+int container_open_pty(int sync_fd, char *ret_name, size_t name_len, rns_error *e);
 
 /* Root filesystem (mounts.c): everything up to and including pivot_root. */
 int rootfs_setup(const container_ctx *c, rns_error *e);

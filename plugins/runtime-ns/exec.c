@@ -184,40 +184,6 @@ static int join_container_ns(shim *sh, rns_error *e)
     return 0;
 }
 
-/* A tty comes from the container's own devpts (as runc does), so that
- * `tty` names a /dev/pts entry the process can see; the master goes to the
- * shim over the sync socket. Returns the slave. */
-static int child_open_pty(int sync_fd, rns_error *e)
-{
-    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0)
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    char name[128];
-    if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
-        return rns_err(e, -errno, "exec: allocate a pty in the container: %s", strerror(errno));
-    int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (slave < 0)
-        return rns_err(e, -errno, "exec: open %s in the container: %s", name, strerror(errno));
-    sync_msg m = {.err = 0};
-    snprintf(m.msg, sizeof(m.msg), "pty");
-    char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-    struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &master, sizeof(int));
-    ssize_t n;
-    do
-        n = sendmsg(sync_fd, &mh, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return rns_err(e, -errno, "exec: hand the pty to the shim: %s", strerror(errno));
-    close(master);
-    return slave;
-}
-
 static int child_stdio(const int stdio[3], int slave, rns_error *e)
 {
     if (setsid() < 0)
@@ -257,7 +223,8 @@ static int child_setup(shim *sh, exec_proc *ex, const int stdio[3], int sync_fd,
     if (r < 0)
         return r;
     r = join_container_ns(sh, e);
-    if (r >= 0 && ex->tty && (r = slave = child_open_pty(sync_fd, e)) >= 0)
+    char pty_name[128];
+    if (r >= 0 && ex->tty && (r = slave = container_open_pty(sync_fd, pty_name, sizeof(pty_name), e)) >= 0)
         r = 0;
     if (r < 0 || (r = child_stdio(stdio, slave, e)) < 0 || (r = container_set_rlimits(p, e)) < 0)
         return r;
@@ -413,7 +380,7 @@ int exec_reaped(shim *sh, pid_t pid, int wstatus)
 }
 
 /* stdio for the child: pipe ends in child[] (a tty is the child's to
- * open, in the container: child_open_pty). */
+ * open, in the container: container_open_pty). */
 static int open_exec_stdio(exec_proc *ex, int child[3], rns_error *e)
 {
     if (ex->tty)
@@ -436,21 +403,6 @@ static int open_exec_stdio(exec_proc *ex, int child[3], rns_error *e)
         set_nonblock(p[0]);
     }
     return 0;
-}
-
-/* One message from the exec's child, with the fd it carries (if any). */
-static ssize_t recv_sync(int sock, sync_msg *m, int *ret_fd)
-{
-    char cbuf[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-    ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-    if (n < 0)
-        return n;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-            memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-    return n;
 }
 
 /* Fork with pid_for_children set to the container's pid namespace, so the
@@ -527,7 +479,7 @@ int exec_start(shim *sh, const char *id, rns_error *e)
     ssize_t n;
     for (;;) {
         int fd = -1;
-        n = recv_sync(sp[0], &m, &fd);
+        n = rns_recv_fd(sp[0], &m, sizeof(m), &fd);
         if (n < 0 && errno == EINTR)
             continue;
         if (fd < 0)

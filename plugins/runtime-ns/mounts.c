@@ -347,11 +347,11 @@ static int setup_dev(const container_ctx *c, int dev_is_tmpfs, rns_error *e)
                 return r;
         }
     }
-    if (c->pty_slave) {
+    if (c->tty) { /* the init binds its pty here once it has one */
         char console[PATH_MAX];
         snprintf(console, sizeof(console), "%s/dev/console", root);
-        if ((r = make_target(console, 0)) < 0 || mount(c->pty_slave, console, NULL, MS_BIND, NULL) < 0)
-            return rns_err(e, -errno, "bind %s on /dev/console: %s", c->pty_slave, strerror(errno));
+        if ((r = make_target(console, 0)) < 0)
+            return rns_err(e, r, "create /dev/console: %s", strerror(-r));
     }
     return 0;
 }

@@ -524,15 +524,12 @@ int set_nonblock(int fd)
 }
 
 /* The container's end of stdio goes in child_fds; the shim keeps the others. */
-static int open_stdio(shim *sh, int child_fds[3], char *pty_name, size_t pty_len, rns_error *e)
+/* Pipes for the init's stdio; with a tty the init allocates the pty in the
+ * container and sends the master (create_container receives it). */
+static int open_stdio(shim *sh, int child_fds[3], rns_error *e)
 {
-    if (sh->tty) {
-        sh->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (sh->pty_master < 0 || grantpt(sh->pty_master) < 0 || unlockpt(sh->pty_master) < 0 ||
-            ptsname_r(sh->pty_master, pty_name, pty_len) != 0)
-            return rns_err(e, -errno, "allocate a pty: %s", strerror(errno));
-        return set_nonblock(sh->pty_master);
-    }
+    if (sh->tty)
+        return 0;
     int p[2];
     if (sh->want_stdin) {
         if (pipe2(p, O_CLOEXEC) < 0)
@@ -646,15 +643,6 @@ static int write_idmaps(pid_t pid, const spec *s, rns_error *e)
     return 0;
 }
 
-/* Host id of container id `id` under maps, or -1. */
-static int64_t idmap_host(const spec_idmap *m, size_t n, uint32_t id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (id >= m[i].container_id && (uint64_t)id < (uint64_t)m[i].container_id + m[i].size)
-            return (int64_t)m[i].host_id + (id - m[i].container_id);
-    return -1;
-}
-
 static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
 {
     const spec *s = sh->s;
@@ -675,17 +663,9 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
             slog(sh, "cgroup v2: device rules are not enforced (needs an eBPF device filter)");
     }
     container_ctx ctx = {.s = s, .stdio = {-1, -1, -1}, .log_fd = sh->log_fd, .cgroup_version = version};
-    char pty[128] = "";
-    if ((r = open_stdio(sh, ctx.stdio, pty, sizeof(pty), e)) < 0)
+    if ((r = open_stdio(sh, ctx.stdio, e)) < 0)
         return r;
-    ctx.pty_slave = sh->tty ? pty : NULL;
-    if (ctx.pty_slave && s->n_uid_mappings) {
-        /* The container's user opens it from inside its user namespace. */
-        int64_t uid = idmap_host(s->uid_mappings, s->n_uid_mappings, s->uid);
-        int64_t gid = idmap_host(s->gid_mappings, s->n_gid_mappings, 5); /* tty, as devpts gid=5 */
-        if (chown(pty, uid < 0 ? (uid_t)-1 : (uid_t)uid, gid < 0 ? (gid_t)-1 : (gid_t)gid) < 0)
-            return rns_err(e, -errno, "chown the pty %s to the container's user: %s", pty, strerror(errno));
-    }
+    ctx.tty = sh->tty;
     unsigned long flags = 0;
     if ((r = prepare_namespaces(s, &ctx, &flags, e)) < 0)
         return r;
@@ -721,11 +701,25 @@ static int create_container(shim *sh, const char *cgroup_root, rns_error *e)
         return rns_err(e, -EPIPE, "the container's init died before setup");
     sync_msg m;
     ssize_t n;
-    do
-        n = recv(sh->sync_fd, &m, sizeof(m), 0);
-    while (n < 0 && errno == EINTR);
+    for (;;) {
+        int fd = -1;
+        do
+            n = rns_recv_fd(sh->sync_fd, &m, sizeof(m), &fd);
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof(m) || fd < 0)
+            break;
+        /* the init's pty master: the container's terminal from now on */
+        if (!sh->tty || sh->pty_master >= 0) {
+            close(fd);
+            return rns_err(e, -EPROTO, "the container's init sent an unexpected terminal");
+        }
+        sh->pty_master = fd;
+        set_nonblock(fd);
+    }
     if (n != (ssize_t)sizeof(m))
         return rns_err(e, -EPIPE, "the container's init died during setup (see %s/shim.log)", sh->state_dir);
+    if (m.err == 0 && sh->tty && sh->pty_master < 0)
+        return rns_err(e, -EPROTO, "the container's init reported ready without a terminal");
     if (m.err != 0) {
         m.msg[sizeof(m.msg) - 1] = '\0';
         return rns_err(e, m.err, "%s", m.msg);

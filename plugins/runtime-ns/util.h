@@ -38,6 +38,9 @@ int rns_unix_connect(const char *path);
 int rns_unix_listen(const char *path, int backlog);
 /* Write all of buf (blocking fd), retrying on EINTR. */
 int rns_write_all(int fd, const void *buf, size_t len);
+/* One datagram into buf, and the fd it carries (SCM_RIGHTS, O_CLOEXEC) in
+ * *ret_fd if any (left untouched otherwise). recvmsg's result. */
+ssize_t rns_recv_fd(int sock, void *buf, size_t len, int *ret_fd);
 /* Read one '\n'-terminated line within timeout_ms (-1 = forever) from a
  * blocking or non-blocking fd; *ret is the line without '\n'. */
 int rns_read_line(int fd, int timeout_ms, char **ret);
