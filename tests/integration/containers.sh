@@ -62,6 +62,11 @@ if [ "$GEN" = 28 ]; then
   check_eq "uid=1000(app) gid=1000(app) groups=1000(app)" "$(drun --rm -u 1000:1000 busybox id 2>&1)" "-u 1000:1000"
   check_eq "uid=4242 gid=4343 groups=4343" "$(drun --rm -u 4242:4343 busybox id 2>&1)" "-u 4242:4343 (no passwd entry)"
   check_eq "/home/app" "$(drun --rm -u app busybox sh -c 'echo $HOME' 2>&1)" "HOME of -u app"
+  check_eq "via-stdout" "$(drun --rm -u 1000 busybox sh -c 'echo via-stdout > /dev/stdout' 2>&1)" \
+    "-u 1000 may reopen its own stdout (the pipe belongs to its uid)"
+  check_eq "/dev/pts/0" "$(drun --rm -t busybox tty 2>&1 | tr -d '\r')" "run -t: the tty is the container's own /dev/pts/0"
+  check_match "^crw--w---- +1 app " "$(drun --rm -t -u app busybox sh -c 'ls -l $(tty)' 2>&1)" \
+    "run -t -u app: the tty belongs to the process's user"
   run_capture out err rc drun --rm -u nosuchuser busybox id
   check_eq 125 "$rc" "-u nosuchuser: exit status"
   check_contains "$err" "unable to find user nosuchuser" "-u nosuchuser: error"
