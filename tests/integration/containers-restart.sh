@@ -103,13 +103,10 @@ run_capture out err rc drun -d --restart always:3 busybox true
 check_eq 125 "$rc" "--restart always:3 (a count only for on-failure): exit status"
 check_contains "$err" "maximum retry count cannot be used with restart policy" "--restart always:3: error"
 
-# docker update changes the policy of a live container (docker update is
-# issue 5's: checked against the reference engine only for now)
-if [ "$CT_REF" = 1 ]; then
-  drun -d --name "${P}up" busybox sleep 300 >/dev/null
-  run_capture out err rc D update --restart on-failure:5 "${P}up"
-  check_eq 0 "$rc" "docker update --restart on-failure:5 (stderr: $err)"
-  check_eq "on-failure 5" "$(finspect "${P}up" '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}')" "policy after docker update"
-fi
+# docker update changes the policy of a live container
+drun -d --name "${P}up" busybox sleep 300 >/dev/null
+run_capture out err rc D update --restart on-failure:5 "${P}up"
+check_eq 0 "$rc" "docker update --restart on-failure:5 (stderr: $err)"
+check_eq "on-failure 5" "$(finspect "${P}up" '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}')" "policy after docker update"
 
 ct_done

@@ -57,10 +57,7 @@ fi
 check_eq "NoNewPrivs:	0" "$(drun --rm busybox grep NoNewPrivs /proc/self/status 2>&1)" "NoNewPrivs by default"
 check_eq "NoNewPrivs:	1" "$(drun --rm --security-opt no-new-privileges busybox grep NoNewPrivs /proc/self/status 2>&1)" "--security-opt no-new-privileges"
 check_eq "NoNewPrivs:	1" "$(drun --rm --security-opt no-new-privileges:true busybox grep NoNewPrivs /proc/self/status 2>&1)" "--security-opt no-new-privileges:true"
-# seccomp is issue 5's; until then only the reference engine is held to it
-if [ "$CT_REF" = 1 ]; then
-  check_match '^Seccomp:[[:space:]]+2$' "$(drun --rm busybox grep Seccomp: /proc/self/status 2>&1)" "a seccomp filter by default"
-fi
+check_match '^Seccomp:[[:space:]]+2$' "$(drun --rm busybox grep Seccomp: /proc/self/status 2>&1)" "a seccomp filter by default"
 check_match '^Seccomp:[[:space:]]+0$' "$(drun --rm --security-opt seccomp=unconfined busybox grep Seccomp: /proc/self/status 2>&1)" "--security-opt seccomp=unconfined"
 for f in /proc/kcore /proc/timer_list /proc/keys /proc/sched_debug /proc/latency_stats /proc/timer_stats; do
   [ -e "$f" ] || continue           # masked only where the kernel has it
