@@ -92,6 +92,20 @@ static bool dir_empty(const char *path)
     return true;
 }
 
+/* The overlay module's default for a feature (/sys/module/overlay/
+ * parameters/NAME reads Y or N; absent: off). */
+static bool overlay_default_on(const char *name)
+{
+    char path[128], v[8] = "";
+    snprintf(path, sizeof(path), "/sys/module/overlay/parameters/%s", name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    bool on = fgets(v, sizeof(v), f) && (v[0] == 'Y' || v[0] == 'y' || !strncmp(v, "on", 2));
+    fclose(f);
+    return on;
+}
+
 int rootfs_mount(struct container_store *s, struct container *c)
 {
     if (c->rootfs_mounted)
@@ -138,8 +152,17 @@ int rootfs_mount(struct container_store *s, struct container *c)
         free(lower);
         lower = mapped;
     }
+    /* docker diff and commit read the upper dir as plain files: a renamed
+     * directory must be copied up whole, not recorded as a redirect, and a
+     * chmod must copy data, not only metadata. Only hosts that turned these
+     * on by default need them turned off here. */
+    const char *extra = overlay_default_on("redirect_dir") && overlay_default_on("metacopy")
+                            ? ",redirect_dir=off,metacopy=off"
+                        : overlay_default_on("redirect_dir") ? ",redirect_dir=off"
+                        : overlay_default_on("metacopy")     ? ",metacopy=off"
+                                                             : "";
     _cleanup_free_ char *opts = NULL;
-    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work) < 0)
+    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work, extra) < 0)
         return err_set(-ENOMEM, "container %.12s: out of memory", c->id);
     if (strlen(opts) >= 4096) {
         unmount_lowers(s, c);
