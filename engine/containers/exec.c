@@ -244,22 +244,6 @@ static bool env_has(json_t *env, const char *key)
     return false;
 }
 
-/* The daemon's own bounding set: what --privileged means here. */
-static json_t *own_caps(void)
-{
-    unsigned long long bnd = 0;
-    _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
-    char line[256];
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "CapBnd: %llx", &bnd) == 1)
-            break;
-    json_t *caps = json_array();
-    for (size_t i = 0; spec_all_caps[i]; i++)
-        if (bnd & (1ULL << i))
-            json_array_append_new(caps, json_string(spec_all_caps[i]));
-    return caps;
-}
-
 /* A copy of what prepare needs, taken under the exec lock. */
 struct exec_view {
     char id[EXEC_ID_LEN];
@@ -340,7 +324,7 @@ static int build_process(struct container_store *s, struct container *c, const s
     }
 
     if (v->privileged) {
-        json_t *caps = own_caps();
+        json_t *caps = ctr_own_bounding_caps();
         json_object_set_new(proc, "capabilities",
                             json_pack("{s:O, s:O, s:O, s:[]}", "bounding", caps, "effective", caps, "permitted", caps,
                                       "inheritable"));

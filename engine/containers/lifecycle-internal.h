@@ -37,6 +37,10 @@ int ctr_runtime_of(struct container_store *s, struct container *c, struct plugin
                    const struct pouch_runtime_ops **ret_ops);
 struct plugin *ctr_log_plugin(struct container_store *s, const char *driver);
 
+/* The daemon's own bounding set as capability names: what --privileged
+ * (and a privileged exec) gets here, no more. */
+json_t *ctr_own_bounding_caps(void);
+
 /* With c's op mutex held: */
 int ctr_prepare(struct container_store *s, struct container *c);
 void ctr_unprepare(struct container_store *s, struct container *c);

@@ -171,8 +171,7 @@ static json_t *host_devices(void)
     return out;
 }
 
-/* The daemon's own bounding set, which --privileged gets here (no more). */
-static json_t *own_bounding_caps(void)
+json_t *ctr_own_bounding_caps(void)
 {
     unsigned long long bnd = 0;
     _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
@@ -243,7 +242,7 @@ int ctr_prepare(struct container_store *s, struct container *c)
     container_data_path(s, c, "hosts", hosts, sizeof(hosts));
     container_data_path(s, c, "hostname", hostname, sizeof(hostname));
     container_data_path(s, c, "resolv.conf", resolv, sizeof(resolv));
-    json_auto_t *bounding = own_bounding_caps();
+    json_auto_t *bounding = ctr_own_bounding_caps();
     json_auto_t *hostdevs = json_is_true(json_object_get(hc, "Privileged")) ? host_devices() : NULL;
     json_auto_t *uidmap = NULL, *gidmap = NULL;
     rootfs_userns_maps(s, c, &uidmap, &gidmap);

@@ -109,8 +109,7 @@ static void attach_unref(struct attach *a)
     free(a);
 }
 
-/* Write all of buf to a blocking fd; false when the peer is gone. */
-static bool write_all(int fd, const void *buf, size_t len)
+bool attach_write_all(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
     while (len > 0) {
@@ -143,7 +142,7 @@ static bool forward_stdin(struct attach *a, const unsigned char *buf, size_t n)
     unsigned char out[COPY_BUF + DETACH_KEYS_MAX];
     bool detached = false;
     size_t m = a->tty ? escape_feed(&a->esc, buf, n, out, &detached) : n;
-    if (!write_all(a->afd, a->tty ? out : buf, m))
+    if (!attach_write_all(a->afd, a->tty ? out : buf, m))
         return false;
     a->detached = detached;
     return !detached;
@@ -216,7 +215,7 @@ static void proxy(struct attach *a)
                 continue;
             if (n <= 0)
                 break; /* the container's output ended */
-            if (!write_all(a->cfd, buf, (size_t)n))
+            if (!attach_write_all(a->cfd, buf, (size_t)n))
                 break;
         }
     }
@@ -377,7 +376,7 @@ static int connect_runtime(struct attach *a, const char *path)
                      a->want_stdin ? "true" : "false", a->want_stdout ? "true" : "false",
                      a->want_stderr ? "true" : "false", a->exec_id ? ",\"exec\":\"" : "", a->exec_id ? a->exec_id : "",
                      a->exec_id ? "\"" : "");
-    if (!write_all(fd, line, (size_t)n))
+    if (!attach_write_all(fd, line, (size_t)n))
         return -errno ? -errno : -EPIPE;
     a->afd = TAKE_FD(fd);
     return 0;

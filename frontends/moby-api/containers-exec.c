@@ -145,23 +145,6 @@ int handle_exec_start(struct request *req)
     return attach_exec_hijack(req, &x);
 }
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == ENOTSOCK)
-            n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 bool exec_session_begin(const pouch_host *h, const char *exec_id, const char *error, int out_fd, bool tty)
 {
     _cleanup_free_ char *why = NULL;
@@ -189,7 +172,7 @@ bool exec_session_begin(const pouch_host *h, const char *exec_id, const char *er
     }
     memcpy(buf + off, error, len - 2);
     memcpy(buf + off + len - 2, "\r\n", 2);
-    write_all(out_fd, buf, off + len);
+    attach_write_all(out_fd, buf, off + len);
     return false;
 }
 

@@ -17,6 +17,8 @@ int handle_exec_resize(struct request *req);
 /* In the session's thread, before copying: start the exec (or write error,
  * when it could not be prepared) and say whether output will follow; a
  * failure is written to out_fd as dockerd does (a stdout frame unless tty). */
+/* Write all of buf to a blocking fd or socket; false when the peer is gone. */
+bool attach_write_all(int fd, const void *buf, size_t len);
 bool exec_session_begin(const pouch_host *h, const char *exec_id, const char *error, int out_fd, bool tty);
 /* After the output ended: wait until the engine has the exit code, so the
  * client's next GET /exec/{id}/json sees it. */

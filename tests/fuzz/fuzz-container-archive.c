@@ -30,60 +30,7 @@ void format_time(int64_t ns, char *buf, size_t cap)
 }
 #endif
 
-static char base[64];
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path) < 0 ? -1 : 0;
-}
-
-static void remove_tree(const char *path)
-{
-    if (nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT) {
-        fprintf(stderr, "fuzz-container-archive: cannot remove %s: %m\n", path);
-        abort();
-    }
-}
-
-static void remove_base(void)
-{
-    if (base[0])
-        remove_tree(base);
-}
-
-static int count_entries(const char *path)
-{
-    _cleanup_closedir_ DIR *d = opendir(path);
-    struct dirent *de;
-    int n = 0;
-    if (!d)
-        abort();
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-            n++;
-    return n;
-}
-
-/* base/{root,sentinel/keep}: after each input base must hold just those and
- * keep must be empty. */
-static void setup_base(void)
-{
-    char path[128];
-    if (base[0])
-        return;
-    snprintf(base, sizeof(base), "/tmp/pouch-fuzz-cp-XXXXXX");
-    if (!mkdtemp(base))
-        abort();
-    atexit(remove_base);
-    snprintf(path, sizeof(path), "%s/sentinel", base);
-    if (mkdir(path, 0755) < 0)
-        abort();
-    snprintf(path, sizeof(path), "%s/sentinel/keep", base);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        abort();
-    close(fd);
-}
+#include "fuzz-sandbox.h"
 
 /* A container root with traps: d/, escape -> /, up -> ../.., d/out -> ../../sentinel. */
 static void make_root(const char *root)
@@ -108,7 +55,7 @@ static void make_root(const char *root)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char root[128], sentinel[128], keep[160];
-    setup_base();
+    setup_base("cp");
     snprintf(root, sizeof(root), "%s/root", base);
     snprintf(sentinel, sizeof(sentinel), "%s/sentinel", base);
     snprintf(keep, sizeof(keep), "%s/sentinel/keep", base);
