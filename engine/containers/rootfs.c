@@ -308,6 +308,31 @@ static bool all_digits(const char *s)
     return true;
 }
 
+/* A numeric uid/gid as libcontainer takes it: digits that fit an int64
+ * (else the text is a name: -ENOENT), in 0..2^31-1 (else -ERANGE). */
+static int parse_id(const char *s, int *ret)
+{
+    if (!all_digits(s))
+        return -ENOENT;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno == ERANGE || *end)
+        return -ENOENT;
+    if (v > INT32_MAX)
+        return -ERANGE;
+    *ret = (int)v;
+    return 0;
+}
+
+/* A uid/gid field of the container's passwd or group file (its own text:
+ * anything unparsable counts as 0's opposite, nobody). */
+static int id_field(const char *s)
+{
+    int v;
+    return s && parse_id(s, &v) >= 0 ? v : 65534;
+}
+
 /* Groups whose member list names user, as dockerd adds them. */
 static void member_groups(int root_fd, const char *user, json_t *gids)
 {
@@ -326,7 +351,7 @@ static void member_groups(int root_fd, const char *user, json_t *gids)
         char *save = NULL;
         for (char *m = strtok_r(members, ",", &save); m; m = strtok_r(NULL, ",", &save))
             if (strcmp(m, user) == 0)
-                json_array_append_new(gids, json_integer(atoi(gid + 1)));
+                json_array_append_new(gids, json_integer(id_field(gid + 1)));
     }
 }
 
@@ -348,31 +373,33 @@ int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret
     char *pw[6] = {0};
     _cleanup_free_ char *home = NULL, *pw_name = NULL;
     int r = root_fd >= 0 ? lookup_db(root_fd, "etc/passwd", user, pw, 6) : -ENOENT;
+    int q;
     if (r >= 0) {
-        uid = atoi(pw[2]);
-        gid = atoi(pw[3]);
+        uid = id_field(pw[2]);
+        gid = id_field(pw[3]);
         home = strdup(pw[5] ? pw[5] : "");
         pw_name = strdup(pw[0]);
-    } else if (all_digits(user)) {
-        uid = atoi(user);
-    } else {
+    } else if ((q = parse_id(user, &uid)) == -ERANGE) {
+        return err_set(-EINVAL, "uids and gids must be in range 0-2147483647");
+    } else if (q < 0) {
         return err_set(-EINVAL, "unable to find user %s: no matching entries in passwd file", user);
     }
+    r = 0; /* the user is resolved; what follows may still fail on the group */
     if (group[0]) {
         char *gr[3] = {0};
-        int q = root_fd >= 0 ? lookup_db(root_fd, "etc/group", group, gr, 3) : -ENOENT;
+        q = root_fd >= 0 ? lookup_db(root_fd, "etc/group", group, gr, 3) : -ENOENT;
         if (q >= 0)
-            gid = atoi(gr[2]);
-        else if (all_digits(group))
-            gid = atoi(group);
-        else
+            gid = id_field(gr[2]);
+        else if ((q = parse_id(group, &gid)) == -ERANGE)
+            r = err_set(-EINVAL, "uids and gids must be in range 0-2147483647");
+        else if (q < 0)
             r = err_set(-EINVAL, "unable to find group %s: no matching entries in group file", group);
         for (int i = 0; i < 3; i++)
             free(gr[i]);
     }
     for (int i = 0; i < 6; i++)
         free(pw[i]);
-    if (r < 0 && !all_digits(user))
+    if (r < 0)
         return r;
     /* The primary group first, then the groups listing the user, then
      * --group-add: what `id` shows in a docker container. */
@@ -386,10 +413,11 @@ int rootfs_resolve_user(struct container_store *s, struct container *c, int *ret
     {
         const char *name = json_string_value(g);
         char *gr[3] = {0};
-        if (name && all_digits(name))
-            json_array_append_new(gids, json_integer(atoi(name)));
+        int id;
+        if (name && parse_id(name, &id) >= 0)
+            json_array_append_new(gids, json_integer(id));
         else if (name && root_fd >= 0 && lookup_db(root_fd, "etc/group", name, gr, 3) >= 0)
-            json_array_append_new(gids, json_integer(atoi(gr[2])));
+            json_array_append_new(gids, json_integer(id_field(gr[2])));
         else {
             json_decref(gids);
             return err_set(-EINVAL, "unable to find group %s: no matching entries in group file", name ? name : "?");

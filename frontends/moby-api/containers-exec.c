@@ -36,10 +36,21 @@ static json_t *body_json(struct request *req)
     if (!req->body || req->body_len == 0)
         return json_object();
     json_error_t jerr;
-    json_t *j = json_loadb(req->body, req->body_len, 0, &jerr);
-    if (!json_is_object(j)) {
-        json_decref(j);
+    json_t *j = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &jerr);
+    if (!j) {
         http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid JSON body: %s", jerr.text);
+        return NULL;
+    }
+    if (json_is_null(j)) /* Go decodes null into an empty struct */
+        return json_object();
+    if (!json_is_object(j)) {
+        http_send_error(req, MHD_HTTP_BAD_REQUEST, "json: cannot unmarshal %s into Go value of type %s",
+                        json_is_array(j)    ? "array"
+                        : json_is_string(j) ? "string"
+                        : json_is_boolean(j) ? "bool"
+                                             : "number",
+                        req->route.route->fn == handle_exec_create ? "types.ExecConfig" : "types.ExecStartCheck");
+        json_decref(j);
         return NULL;
     }
     return j;

@@ -68,6 +68,46 @@ int handle_containers_unpause(struct request *req)
     return rc < 0 ? http_send_errno(req, rc) : send_empty(req, MHD_HTTP_NO_CONTENT);
 }
 
+static const char *go_json_kind(json_t *v)
+{
+    return json_is_array(v)     ? "array"
+           : json_is_object(v)  ? "object"
+           : json_is_string(v)  ? "string"
+           : json_is_boolean(v) ? "bool"
+                                : "number";
+}
+
+/* Go's decoder refuses a wrong type in a typed field; dockerd answers 500
+ * with its text. NULL: the body's fields have the types UpdateConfig has. */
+static char *update_type_error(json_t *body)
+{
+    static const struct {
+        const char *name, *type;
+    } fields[] = {{"Memory", "int64"},        {"MemorySwap", "int64"},        {"MemoryReservation", "int64"},
+                  {"KernelMemory", "int64"},  {"NanoCpus", "int64"},          {"CpuShares", "int64"},
+                  {"CpuPeriod", "int64"},     {"CpuQuota", "int64"},          {"CpuRealtimePeriod", "int64"},
+                  {"CpuRealtimeRuntime", "int64"}, {"BlkioWeight", "uint16"}, {"PidsLimit", "int64"},
+                  {"CpusetCpus", "string"},   {"CpusetMems", "string"},       {"RestartPolicy", "container.RestartPolicy"}};
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+        json_t *v = json_object_get(body, fields[i].name);
+        if (!v || json_is_null(v))
+            continue;
+        bool ok = !strcmp(fields[i].type, "string")    ? json_is_string(v)
+                  : fields[i].type[0] == 'c'           ? json_is_object(v)
+                  : !strcmp(fields[i].type, "uint16") ? json_is_integer(v) && json_integer_value(v) >= 0 &&
+                                                             json_integer_value(v) <= 65535
+                                                       : json_is_integer(v);
+        if (ok)
+            continue;
+        char *msg = NULL;
+        if (asprintf(&msg, "json: cannot unmarshal %s into Go struct field UpdateConfig.%s of type %s",
+                     go_json_kind(v), fields[i].name, fields[i].type) < 0)
+            return NULL;
+        return msg;
+    }
+    return NULL;
+}
+
 int handle_containers_update(struct request *req)
 {
     if (!HAS(req, container_update))
@@ -77,11 +117,18 @@ int handle_containers_update(struct request *req)
     if (!body)
         return -ENOMEM;
     json_error_t jerr;
-    json_auto_t *check = json_loads(body, 0, &jerr);
-    if (!json_is_object(check))
-        return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid JSON body: %s", jerr.text);
+    json_auto_t *check = json_loads(body, JSON_DECODE_ANY, &jerr);
+    if (!check)
+        return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "invalid JSON body: %s", jerr.text);
+    if (!json_is_object(check) && !json_is_null(check))
+        return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                               "json: cannot unmarshal %s into Go value of type container.UpdateConfig",
+                               go_json_kind(check));
+    _cleanup_free_ char *type_error = update_type_error(check);
+    if (type_error)
+        return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", type_error);
     char *out = NULL;
-    int rc = ENGINE(req)->container_update(h, id_of(req), body, &out);
+    int rc = ENGINE(req)->container_update(h, id_of(req), json_is_null(check) ? "{}" : body, &out);
     if (rc < 0)
         return http_send_errno(req, rc);
     json_auto_t *j = json_loads(out ? out : "", 0, NULL);

@@ -70,6 +70,14 @@ if [ "$GEN" = 28 ]; then
   run_capture out err rc drun --rm -u nosuchuser busybox id
   check_eq 125 "$rc" "-u nosuchuser: exit status"
   check_contains "$err" "unable to find user nosuchuser" "-u nosuchuser: error"
+  # numbers too large for an id are names (none found) or out of range, never root
+  run_capture out err rc drun --rm -u 99999999999999999999 busybox id
+  check_contains "$rc $err" "125 " "-u 99999999999999999999: refused"
+  check_contains "$err" "unable to find user 99999999999999999999" "-u 99999999999999999999: no such user"
+  run_capture out err rc drun --rm -u 3000000000 busybox id
+  check_contains "$err" "uids and gids must be in range 0-2147483647" "-u 3000000000: out of range"
+  run_capture out err rc drun --rm -u 1000:nosuchgroup busybox id
+  check_contains "$err" "unable to find group nosuchgroup" "-u 1000:nosuchgroup: no such group"
   check_eq "a b" "$(drun --rm --entrypoint /bin/echo busybox a b 2>&1)" "--entrypoint /bin/echo"
   check_eq "hh" "$(drun --rm --hostname hh busybox hostname 2>&1)" "--hostname hh: hostname"
   check_eq "hh" "$(drun --rm --hostname hh busybox cat /etc/hostname 2>&1)" "--hostname hh: /etc/hostname"
