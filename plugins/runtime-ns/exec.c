@@ -543,12 +543,14 @@ int exec_poll_fill(shim *sh, struct pollfd *p, exec_proc **who, int max)
         if (ex->status != ST_RUNNING || n + 3 > max)
             continue;
         short want_out = (short)(ex->stdin_buf.len ? POLLOUT : 0);
-        if (ex->out_fd >= 0)
+        int behind = io_clients_behind(sh, ex); /* backpressure, as for the container */
+        if (ex->out_fd >= 0 && !behind)
             who[n] = ex, p[n++] = (struct pollfd){.fd = ex->out_fd, .events = POLLIN};
-        if (ex->err_fd >= 0)
+        if (ex->err_fd >= 0 && !behind)
             who[n] = ex, p[n++] = (struct pollfd){.fd = ex->err_fd, .events = POLLIN};
-        if (ex->pty_master >= 0)
-            who[n] = ex, p[n++] = (struct pollfd){.fd = ex->pty_master, .events = (short)(POLLIN | want_out)};
+        if (ex->pty_master >= 0 && (!behind || want_out))
+            who[n] = ex, p[n++] = (struct pollfd){.fd = ex->pty_master,
+                                                  .events = (short)((behind ? 0 : POLLIN) | want_out)};
         if (ex->in_fd >= 0 && want_out)
             who[n] = ex, p[n++] = (struct pollfd){.fd = ex->in_fd, .events = POLLOUT};
     }
@@ -588,7 +590,7 @@ int exec_poll_timeout(shim *sh)
 {
     int64_t best = -1, now = 0;
     for (exec_proc *ex = sh->execs; ex; ex = ex->next) {
-        if (!ex->exited)
+        if (!ex->exited || io_clients_behind(sh, ex))
             continue;
         if (!now)
             now = rns_now_ns();
@@ -607,7 +609,8 @@ void exec_tick(shim *sh)
             continue;
         if (!now)
             now = rns_now_ns();
-        if (now >= ex->drain_deadline)
+        /* a client still behind holds the drain: its POLLOUT wakes us */
+        if (now >= ex->drain_deadline && !io_clients_behind(sh, ex))
             exec_finish(sh, ex);
     }
 }

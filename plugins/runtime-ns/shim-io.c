@@ -215,6 +215,16 @@ void client_flush(shim *sh, client *c)
         client_close(sh, c);
 }
 
+int io_clients_behind(const shim *sh, const struct exec_proc *ex)
+{
+    for (int i = 0; i < SHIM_MAX_CLIENTS; i++) {
+        const client *c = &sh->clients[i];
+        if (c->fd >= 0 && c->kind == CL_ATTACH && c->ex == ex && c->out.len > SHIM_CLIENT_BUF_HIGH)
+            return 1;
+    }
+    return 0;
+}
+
 void client_send(shim *sh, client *c, const void *data, size_t len)
 {
     if (c->fd < 0)

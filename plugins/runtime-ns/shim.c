@@ -452,11 +452,15 @@ static _Noreturn void main_loop(shim *sh, int sigfd, int ctl_fd, int att_fd)
         p[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
         p[n++] = (struct pollfd){.fd = ctl_fd, .events = POLLIN};
         p[n++] = (struct pollfd){.fd = att_fd, .events = POLLIN};
-        p[n++] = (struct pollfd){.fd = sh->out_fd, .events = POLLIN};
-        p[n++] = (struct pollfd){.fd = sh->err_fd, .events = POLLIN};
+        /* Backpressure: while a client is behind, the output fds are left
+         * out of the poll (fd -1: not even a hang-up wakes us). */
+        short out_ev = io_clients_behind(sh, NULL) ? 0 : POLLIN;
+        p[n++] = (struct pollfd){.fd = out_ev ? sh->out_fd : -1, .events = out_ev};
+        p[n++] = (struct pollfd){.fd = out_ev ? sh->err_fd : -1, .events = out_ev};
         short pty_ev = (short)(sh->pty_master >= 0 && sh->tty && sh->stdin_buf.len ? POLLOUT : 0);
-        p[n++] = (struct pollfd){.fd = sh->tty ? sh->pty_master : sh->in_fd,
-                                 .events = (short)(sh->tty ? POLLIN | pty_ev : (sh->stdin_buf.len ? POLLOUT : 0))};
+        int in_side = sh->tty && !(out_ev | pty_ev) ? -1 : sh->tty ? sh->pty_master : sh->in_fd;
+        p[n++] = (struct pollfd){.fd = in_side,
+                                 .events = (short)(sh->tty ? out_ev | pty_ev : (sh->stdin_buf.len ? POLLOUT : 0))};
         for (int i = 0; i < SHIM_MAX_CLIENTS; i++) {
             client *c = &sh->clients[i];
             short ev = (short)((c->in_eof ? 0 : POLLIN) | (c->out.len ? POLLOUT : 0));
@@ -488,7 +492,7 @@ static _Noreturn void main_loop(shim *sh, int sigfd, int ctl_fd, int att_fd)
         if (p[4].revents)
             io_read_stream(sh, &sh->err_fd, 2);
         if (p[5].revents) {
-            if (sh->tty && (p[5].revents & (POLLIN | POLLHUP | POLLERR)))
+            if (sh->tty && (p[5].revents & (POLLIN | POLLHUP | POLLERR)) && out_ev)
                 io_read_stream(sh, &sh->pty_master, 1);
             io_flush_stdin(sh);
         }

@@ -16,6 +16,10 @@
 
 #define SHIM_MAX_CLIENTS 64
 #define SHIM_CLIENT_BUF_MAX (4u << 20) /* a client this far behind is dropped */
+/* An attach client this far behind stops the reading of the output it
+ * takes, so the process blocks on its stdout as with dockerd, instead of
+ * the client being dropped with output lost. */
+#define SHIM_CLIENT_BUF_HIGH (256u << 10)
 #define SHIM_LINE_MAX (16u << 10)      /* longer lines are logged as partials */
 
 enum { ST_CREATED, ST_RUNNING, ST_STOPPED, ST_PAUSED };
@@ -88,6 +92,9 @@ void io_flush_stdin(shim *sh);
 void client_close(shim *sh, client *c);
 /* Queue bytes to a client; drops the client when it is too far behind. */
 void client_send(shim *sh, client *c, const void *data, size_t len);
+/* Some attach client of the exec ex (NULL: of the container) is more than
+ * SHIM_CLIENT_BUF_HIGH behind: hold off reading that output. */
+int io_clients_behind(const shim *sh, const struct exec_proc *ex);
 void client_flush(shim *sh, client *c);
 /* Frame output for c (8-byte header unless raw) and queue it. */
 void client_send_output(shim *sh, client *c, int raw, int stream, const char *data, size_t len);

@@ -26,6 +26,10 @@ check_eq 0 "$rc" "docker run --rm busybox sh -c 'echo out; echo err >&2': exit s
 check_eq out "$out" "foreground run: stdout carries only stdout"
 check_eq err "$err" "foreground run: stderr carries only stderr"
 
+# a reader that falls behind slows the container down; it loses nothing
+check_eq 20000000 "$(drun --rm busybox sh -c 'head -c 20000000 /dev/zero' | (sleep 3; wc -c))" \
+  "20 MB to a client that reads only after 3 s: every byte arrives"
+
 run_capture out err rc drun --name "${CT_PFX}fg" busybox echo hello
 check_eq "0 hello" "$rc $out" "docker run --name ${CT_PFX}fg busybox echo hello (stderr: $err)"
 check_eq "exited 0" "$(finspect "${CT_PFX}fg" '{{.State.Status}} {{.State.ExitCode}}')" "state of a finished foreground container"

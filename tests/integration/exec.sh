@@ -18,6 +18,9 @@ C=${CT_PFX}ex
 run_capture out err rc drun -d --name "$C" --hostname exhost -e CENV=fromrun -w /etc busybox sleep 600
 check_eq 0 "$rc" "docker run -d $C (stderr: $err)"
 T0=$(date +%s)
+# an exec's reader that falls behind loses nothing either
+check_eq 20000000 "$(D exec "$C" sh -c 'head -c 20000000 /dev/zero' | (sleep 3; wc -c))" \
+  "exec: 20 MB to a client that reads only after 3 s: every byte arrives"
 
 # ------------------------------------------------------------ output, codes
 run_capture out err rc D exec "$C" sh -c 'echo out; echo err >&2'
