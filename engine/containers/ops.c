@@ -234,6 +234,34 @@ static json_t *blkio_of(json_t *from)
     return out;
 }
 
+/* The interfaces of pid's network namespace but lo, as dockerd lists a
+ * container's endpoints: {"eth0":{"rx_bytes",…}}; {} when it has none yet. */
+static json_t *net_stats(int pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof(path), "/proc/%d/net/dev", pid);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    json_t *nets = json_object();
+    while (f && fgets(line, sizeof(line), f)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue; /* the two header lines */
+        *colon = '\0';
+        char *name = line + strspn(line, " ");
+        unsigned long long v[16] = {0};
+        if (!strcmp(name, "lo") ||
+            sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &v[11]) != 12)
+            continue;
+        json_object_set_new(nets, name,
+                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx_bytes", (json_int_t)v[0],
+                                      "rx_packets", (json_int_t)v[1], "rx_errors", (json_int_t)v[2], "rx_dropped",
+                                      (json_int_t)v[3], "tx_bytes", (json_int_t)v[8], "tx_packets", (json_int_t)v[9],
+                                      "tx_errors", (json_int_t)v[10], "tx_dropped", (json_int_t)v[11]));
+    }
+    return nets;
+}
+
 int ctr_stats(struct container_store *s, const char *ref, json_t **ret)
 {
     struct container *c;
@@ -244,6 +272,11 @@ int ctr_stats(struct container_store *s, const char *ref, json_t **ret)
     bool live = container_running(c);
     char name[300];
     snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(c->rec, "Name")) ?: "");
+    /* dockerd lists networks for a container with endpoints of its own:
+     * not for none, host or another container's namespace */
+    const char *mode = json_string_value(json_object_get(hc_of(c), "NetworkMode")) ?: "default";
+    bool own_net = strcmp(mode, "none") && strcmp(mode, "host") && strncmp(mode, "container:", 10);
+    int pid = c->pid;
     pthread_mutex_unlock(&s->lock);
     json_auto_t *sample = NULL;
     struct plugin *rt = NULL;
@@ -288,6 +321,8 @@ int ctr_stats(struct container_store *s, const char *ref, json_t **ret)
                      blkio_of(live ? json_object_get(sample, "blkio_stats") ?: json_object() : NULL), "num_procs", 0,
                      "storage_stats", "cpu_stats", cpu, "precpu_stats", zero_cpu(), "memory_stats",
                      mem ? json_incref(mem) : json_object(), "name", name, "id", c->id);
+    if (*ret && live && own_net && pid > 0)
+        json_object_set_new(*ret, "networks", net_stats(pid));
     container_unref(s, c);
     return *ret ? 0 : err_set(-ENOMEM, "stats: out of memory");
 }

@@ -143,6 +143,24 @@ ok = len(lines) >= 2 and all(lines[i]["preread"] == lines[i - 1]["read"] for i i
 print(len(lines) >= 2, ok)' "$T_DIR/stream")
 check_eq "True True" "$out" "stream: a sample a second, each preread = the previous read"
 check_eq '{"message":"No such container: nosuchctr"} 404' "$(api GET '/containers/nosuchctr/stats?stream=false' -w ' %{http_code}')" "stats of an unknown container: 404"
+# a container with a network namespace of its own lists its interfaces but lo
+# (pouch's default network has none yet; the test adds a veth pair inside it)
+if [ "$CT_REF" = 0 ] && command -v ip >/dev/null && command -v nsenter >/dev/null; then
+  NS=${CT_PFX}netstats
+  dq run -d --label "$CT_LABEL" --name "$NS" busybox sleep 600
+  check_eq "{}" "$(api GET "/containers/$NS/stats?stream=false&one-shot=true" | json_get 'json.dumps(d["networks"])')" \
+    "stats networks: {} for a network namespace with only lo"
+  npid=$(finspect "$NS" '{{.State.Pid}}')
+  if nsenter -t "$npid" -n ip link add pt-v0 type veth peer name pt-v1 2>/dev/null; then
+    nsenter -t "$npid" -n ip link set pt-v0 up; nsenter -t "$npid" -n ip link set pt-v1 up
+    check_eq "pt-v0 pt-v1 rx_bytes rx_dropped rx_errors rx_packets tx_bytes tx_dropped tx_errors tx_packets" \
+      "$(api GET "/containers/$NS/stats?stream=false&one-shot=true" | json_get '" ".join(sorted(d["networks"])) + " " + " ".join(sorted(d["networks"]["pt-v0"]))')" \
+      "stats networks: the container's interfaces with dockerd's counters"
+  else
+    log "no veth support: the interface listing check is skipped"
+  fi
+  dq rm -f "$NS"   # the veth pair goes with the container's network namespace
+fi
 
 # -------------------------------------------------------------------- top
 out=$(D top "$ST" 2>&1)
