@@ -190,7 +190,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int scan_dir(const char *dir, json_t *seen, struct plugin_set *found)
+static int scan_dir(const char *dir, unsigned rank, json_t *seen, struct plugin_set *found)
 {
     _cleanup_closedir_ DIR *d = opendir(dir);
     if (!d)
@@ -217,6 +217,8 @@ static int scan_dir(const char *dir, json_t *seen, struct plugin_set *found)
             json_object_set_new(seen, real, json_true());
             struct plugin *p = NULL;
             int q = open_plugin(real, &p);
+            if (p)
+                p->rank = rank;
             if (q == -ENOMEM || append(found, p) < 0) {
                 plugin_free(p, true);
                 r = err_set(-ENOMEM, "scanning plugins: out of memory");
@@ -249,7 +251,7 @@ int loader_scan(json_t *path, struct plugin_set *ret_found)
     {
         if (r < 0)
             break;
-        r = scan_dir(json_string_value(dir), seen, &found);
+        r = scan_dir(json_string_value(dir), (unsigned)i + 1, seen, &found);
     }
     json_decref(seen);
     if (r < 0) {
@@ -286,6 +288,14 @@ static int pick(struct plugin_set *found, const struct plugin_set *chosen, const
             continue; /* already chosen */
         _cleanup_free_ char *base = base_name_of(p->file);
         if (!p->error && strcmp(p->name, name) == 0) {
+            /* An earlier search directory shadows a later one, as PATH does
+             * (a build tree's --plugin-dir over the installed plugins);
+             * two in one directory, or a file beside a built-in, is an
+             * ambiguity the user must settle. */
+            if (hit >= 0 && found->v[hit]->rank > 0 && p->rank > found->v[hit]->rank) {
+                log_debug("plugin %s: %s shadows %s", name, found->v[hit]->file, p->file);
+                continue;
+            }
             if (hit >= 0)
                 return err_set(-EEXIST,
                                "plugin %s: two plugins have this name, %s and %s; remove one or narrow "

@@ -21,6 +21,7 @@ struct plugin {
     lt_dlhandle handle;
     pouch_plugin_descriptor desc; /* copy, zero-filled past what the plugin has */
     const char *name;             /* desc.name, or the file's base name when invalid */
+    unsigned rank;                /* 0: built in; N: found in the Nth search directory */
 
     /* Set once the plugin is chosen to run. */
     struct daemon *daemon;

@@ -2,12 +2,14 @@
  * minor, a file without the entry symbol, a failing init and two plugins
  * sharing a name. Each failure must name the plugin and its file. */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -134,6 +136,33 @@ static void choose_duplicate_name_fails(void **state)
     assert_non_null(strstr(err_get(), "fx-dup-b.so"));
 }
 
+/* The same plugin in two search directories (a build tree's --plugin-dir
+ * over the installed plugins): the earlier directory wins, no error. */
+static void earlier_directory_shadows_later(void **state)
+{
+    char dir[] = "/tmp/pouch-loader-XXXXXX", copy[PATH_MAX], cmd[PATH_MAX * 2 + 16];
+    assert_non_null(mkdtemp(dir));
+    snprintf(copy, sizeof(copy), "%s/fx-good.so", dir);
+    snprintf(cmd, sizeof(cmd), "cp %s/fx-good.so %s", FIXTURE_DIR, copy);
+    assert_int_equal(system(cmd), 0);
+    for (int order = 0; order < 2; order++) {
+        json_t *path = order ? json_pack("[s, s]", FIXTURE_DIR, dir) : json_pack("[s, s]", dir, FIXTURE_DIR);
+        struct plugin_set found = {0}, chosen = {0};
+        assert_int_equal(loader_scan(path, &found), 0);
+        json_t *names = json_pack("[s]", "fx-good");
+        err_clear();
+        assert_int_equal(loader_choose(&found, names, &chosen), 0);
+        assert_int_equal(chosen.n, 1);
+        assert_string_equal(chosen.v[0]->file, order ? FIXTURE_DIR "/fx-good.so" : copy);
+        plugin_set_done(&chosen, true);
+        plugin_set_done(&found, true);
+        json_decref(names);
+        json_decref(path);
+    }
+    unlink(copy);
+    rmdir(dir);
+}
+
 static void choose_listed_twice_fails(void **state)
 {
     struct plugin_set chosen = {0};
@@ -224,7 +253,7 @@ int main(void)
         cmocka_unit_test(choose_unknown_lists_known),  cmocka_unit_test(choose_wrong_major_fails),
         cmocka_unit_test(choose_missing_symbol_fails), cmocka_unit_test(choose_duplicate_name_fails),
         cmocka_unit_test(choose_listed_twice_fails),   cmocka_unit_test(failing_init_unwinds),
-        cmocka_unit_test(builtin_is_found_first),
+        cmocka_unit_test(builtin_is_found_first),      cmocka_unit_test(earlier_directory_shadows_later),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
