@@ -8,31 +8,11 @@
 
 #include "cleanup.h"
 #include "container-api.h"
+#include "api-common.h"
 #include "daemon.h"
 #include "error.h"
 #include "lifecycle.h"
 #include "views.h"
-
-static struct container_store *store_of(const pouch_host *h)
-{
-    struct plugin *p = h ? (struct plugin *)h->ctx : NULL;
-    return p ? p->daemon->containers : NULL;
-}
-
-static int32_t dump(json_t *obj, char **ret_json)
-{
-    char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-    json_decref(obj);
-    if (!s)
-        return err_set(-ENOMEM, "engine API: out of memory");
-    *ret_json = s;
-    return 0;
-}
-
-#define STORE_OR_FAIL(h)                                                                                               \
-    struct container_store *s = store_of(h);                                                                           \
-    if (!s)                                                                                                            \
-    return err_set(-EINVAL, "engine API: no container store")
 
 int32_t container_api_create(const pouch_host *h, const char *name, const char *config_json, char **ret_json)
 {
@@ -43,7 +23,7 @@ int32_t container_api_create(const pouch_host *h, const char *name, const char *
         return err_set(-EINVAL, "invalid create request: %s", jerr.text);
     json_t *out = NULL;
     int r = ctr_create(s, name, body, &out);
-    return r < 0 ? r : dump(out, ret_json);
+    return r < 0 ? r : api_dump(0, out, ret_json);
 }
 
 int32_t container_api_start(const pouch_host *h, const char *id)
@@ -75,7 +55,7 @@ int32_t container_api_wait(const pouch_host *h, const char *id, const char *cond
     STORE_OR_FAIL(h);
     json_t *out = NULL;
     int r = ctr_wait(s, id, condition, &out);
-    return r < 0 ? r : dump(out, ret_json);
+    return r < 0 ? r : api_dump(0, out, ret_json);
 }
 
 int32_t container_api_remove(const pouch_host *h, const char *id, int32_t force, int32_t volumes)
@@ -96,7 +76,7 @@ int32_t container_api_prune(const pouch_host *h, const char *filters_json, char 
     json_auto_t *filters = filters_json && *filters_json ? json_loads(filters_json, 0, NULL) : json_object();
     json_t *out = NULL;
     int r = ctr_prune(s, filters, &out);
-    return r < 0 ? r : dump(out, ret_json);
+    return r < 0 ? r : api_dump(0, out, ret_json);
 }
 
 int32_t container_api_list(const pouch_host *h, const char *options_json, char **ret_json)
@@ -127,7 +107,7 @@ int32_t container_api_list(const pouch_host *h, const char *options_json, char *
     json_t *out = NULL;
     int r = view_list(s, opts, &out);
     if (r >= 0)
-        r = dump(out, ret_json);
+        r = api_dump(0, out, ret_json);
     if (r >= 0) {
         free(cache_opts);
         free(cache_text);
@@ -156,7 +136,7 @@ int32_t container_api_inspect(const pouch_host *h, const char *id, int32_t size,
     pthread_mutex_unlock(&s->lock);
     if (r < 0)
         return r;
-    return dump(out, ret_json);
+    return api_dump(0, out, ret_json);
 }
 
 int32_t container_api_logs(const pouch_host *h, const char *id, const char *options_json, int32_t out_fd,
@@ -174,7 +154,7 @@ int32_t container_api_attach(const pouch_host *h, const char *id, char **ret_jso
     STORE_OR_FAIL(h);
     json_t *out = NULL;
     int r = ctr_attach(s, id, &out);
-    return r < 0 ? r : dump(out, ret_json);
+    return r < 0 ? r : api_dump(0, out, ret_json);
 }
 
 int32_t container_api_resize(const pouch_host *h, const char *id, int32_t rows, int32_t cols)

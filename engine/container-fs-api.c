@@ -7,36 +7,16 @@
 
 #include "ctr-fs.h"
 #include "container-fs-api.h"
+#include "api-common.h"
 #include "daemon.h"
 #include "error.h"
-
-static struct container_store *store_of(const pouch_host *h)
-{
-    struct plugin *p = h ? (struct plugin *)h->ctx : NULL;
-    return p ? p->daemon->containers : NULL;
-}
-
-static int32_t dump(json_t *obj, char **ret_json)
-{
-    char *s = obj ? json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    json_decref(obj);
-    if (!s)
-        return err_set(-ENOMEM, "engine API: out of memory");
-    *ret_json = s;
-    return 0;
-}
-
-#define STORE_OR_FAIL(h)                                                                                               \
-    struct container_store *s = store_of(h);                                                                           \
-    if (!s)                                                                                                            \
-    return err_set(-EINVAL, "engine API: no container store")
 
 int32_t container_fs_api_changes(const pouch_host *h, const char *id, char **ret_json)
 {
     STORE_OR_FAIL(h);
     json_t *out = NULL;
     int r = ctr_changes(s, id, &out);
-    return r < 0 ? r : dump(out, ret_json);
+    return r < 0 ? r : api_dump(0, out, ret_json);
 }
 
 int32_t container_fs_api_export(const pouch_host *h, const char *id, int32_t out_fd)
@@ -50,7 +30,7 @@ int32_t container_fs_api_path_stat(const pouch_host *h, const char *id, const ch
     STORE_OR_FAIL(h);
     json_t *out = NULL;
     int r = ctr_path_stat(s, id, path, &out);
-    return r < 0 ? r : dump(out, ret_json);
+    return r < 0 ? r : api_dump(0, out, ret_json);
 }
 
 int32_t container_fs_api_archive_get(const pouch_host *h, const char *id, const char *path, int32_t out_fd)
@@ -77,5 +57,5 @@ int32_t container_fs_api_commit(const pouch_host *h, const char *options_json, c
         return err_set(-EINVAL, "commit: options must be a JSON object");
     json_t *out = NULL;
     int r = ctr_commit(s, opts, &out);
-    return r < 0 ? r : dump(out, ret_json);
+    return r < 0 ? r : api_dump(0, out, ret_json);
 }

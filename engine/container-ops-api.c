@@ -3,35 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "api-common.h"
 #include "daemon.h"
 #include "error.h"
 #include "exec-api.h"
 #include "exec.h"
-
-static struct container_store *store_of(const pouch_host *h)
-{
-    struct plugin *p = h ? (struct plugin *)h->ctx : NULL;
-    return p ? p->daemon->containers : NULL;
-}
-
-static int32_t dump(int r, json_t *obj, char **ret_json)
-{
-    if (r < 0) {
-        json_decref(obj);
-        return r;
-    }
-    char *s = obj && ret_json ? json_dumps(obj, JSON_COMPACT) : NULL;
-    json_decref(obj);
-    if (!s)
-        return err_set(-ENOMEM, "engine API: out of memory");
-    *ret_json = s;
-    return 0;
-}
-
-#define STORE_OR_FAIL(h)                                                                                               \
-    struct container_store *s = store_of(h);                                                                           \
-    if (!s)                                                                                                            \
-    return err_set(-EINVAL, "engine API: no container store")
 
 int32_t container_ops_api_pause(const pouch_host *h, const char *id)
 {
@@ -54,7 +30,7 @@ int32_t container_ops_api_update(const pouch_host *h, const char *id, const char
         return err_set(-EINVAL, "invalid update request: %s", body ? "not an object" : jerr.text);
     json_t *out = NULL;
     int r = ctr_update(s, id, body, &out);
-    return dump(r, out, ret_json);
+    return api_dump(r, out, ret_json);
 }
 
 int32_t container_ops_api_stats(const pouch_host *h, const char *id, char **ret_json)
@@ -62,7 +38,7 @@ int32_t container_ops_api_stats(const pouch_host *h, const char *id, char **ret_
     STORE_OR_FAIL(h);
     json_t *out = NULL;
     int r = ctr_stats(s, id, &out);
-    return dump(r, out, ret_json);
+    return api_dump(r, out, ret_json);
 }
 
 int32_t container_ops_api_top(const pouch_host *h, const char *id, const char *ps_args, char **ret_json)
@@ -70,5 +46,5 @@ int32_t container_ops_api_top(const pouch_host *h, const char *id, const char *p
     STORE_OR_FAIL(h);
     json_t *out = NULL;
     int r = ctr_top(s, id, ps_args, &out);
-    return dump(r, out, ret_json);
+    return api_dump(r, out, ret_json);
 }

@@ -3,35 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "api-common.h"
 #include "daemon.h"
 #include "error.h"
 #include "exec-api.h"
 #include "exec.h"
-
-static struct container_store *store_of(const pouch_host *h)
-{
-    struct plugin *p = h ? (struct plugin *)h->ctx : NULL;
-    return p ? p->daemon->containers : NULL;
-}
-
-static int32_t dump(int r, json_t *obj, char **ret_json)
-{
-    if (r < 0) {
-        json_decref(obj);
-        return r;
-    }
-    char *s = obj && ret_json ? json_dumps(obj, JSON_COMPACT) : NULL;
-    json_decref(obj);
-    if (!s)
-        return err_set(-ENOMEM, "engine API: out of memory");
-    *ret_json = s;
-    return 0;
-}
-
-#define STORE_OR_FAIL(h)                                                                                               \
-    struct container_store *s = store_of(h);                                                                           \
-    if (!s)                                                                                                            \
-    return err_set(-EINVAL, "engine API: no container store")
 
 int32_t exec_api_create(const pouch_host *h, const char *id, const char *config_json, char **ret_json)
 {
@@ -42,7 +18,7 @@ int32_t exec_api_create(const pouch_host *h, const char *id, const char *config_
         return err_set(-EINVAL, "invalid exec request: %s", body ? "not an object" : jerr.text);
     json_t *out = NULL;
     int r = ctr_exec_create(s, id, body, &out);
-    return dump(r, out, ret_json);
+    return api_dump(r, out, ret_json);
 }
 
 int32_t exec_api_prepare(const pouch_host *h, const char *exec_id, char **ret_json)
@@ -50,7 +26,7 @@ int32_t exec_api_prepare(const pouch_host *h, const char *exec_id, char **ret_js
     STORE_OR_FAIL(h);
     json_t *out = NULL;
     int r = ctr_exec_prepare(s, exec_id, &out);
-    return dump(r, out, ret_json);
+    return api_dump(r, out, ret_json);
 }
 
 int32_t exec_api_start(const pouch_host *h, const char *exec_id)
@@ -64,7 +40,7 @@ int32_t exec_api_inspect(const pouch_host *h, const char *exec_id, char **ret_js
     STORE_OR_FAIL(h);
     json_t *out = NULL;
     int r = ctr_exec_inspect(s, exec_id, &out);
-    return dump(r, out, ret_json);
+    return api_dump(r, out, ret_json);
 }
 
 int32_t exec_api_resize(const pouch_host *h, const char *exec_id, int32_t rows, int32_t cols)
