@@ -25,7 +25,7 @@ static inline int32_t api_dump(int r, json_t *obj, char **ret_json)
         json_decref(obj);
         return r;
     }
-    char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    char *s = obj ? json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY) : NULL; /* null too (no changes) */
     json_decref(obj);
     if (!s)
         return err_set(-ENOMEM, "engine API: out of memory");
